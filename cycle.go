@@ -1,0 +1,293 @@
+package holdfast
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+
+	"holdfast/internal/http1"
+)
+
+// The request cycle: what happens between a parsed head and the decision to
+// keep or close. It is the same for every engine.
+
+// serveRequest answers the request whose head was just parsed (headLen bytes
+// at the front of the input buffer) and reports whether the connection
+// carries on.
+func (c *conn) serveRequest(headLen int) bool {
+	c.setState(StateHandling)
+	n := c.nreq.Add(1)
+	c.srv.stats.requests.Add(1)
+	if n > 1 {
+		c.srv.stats.reused.Add(1)
+	}
+	start := time.Now()
+	if status := c.precheck(); status != 0 {
+		c.in.consume(headLen)
+		c.respondError(status, http.StatusText(status), CloseProtocolError)
+		return false
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	req, err := newRequest(&c.reqTmpl, ctx, &c.head, c.in.bytes()[:headLen], c.remote)
+	c.in.consume(headLen)
+	if err != nil {
+		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
+		return false
+	}
+	w := newResponse(c, req)
+	b := c.attachBody(req, w)
+	if b == nil {
+		c.startBackgroundRead(cancel)
+	} else {
+		b.onEOF = func() { c.startBackgroundRead(cancel) }
+	}
+	c.runHandler(w, req)
+	if c.hijacked {
+		return false
+	}
+	keep := c.completeResponse(w, b)
+	c.stopBackgroundRead()
+	c.logAccess(req, w, start, keep)
+	c.idleFrom.Store(int64(time.Since(c.created)))
+	return keep
+}
+
+// precheck refuses, before any handler runs, what the head already shows
+// cannot be served: an expectation other than 100-continue (417) and a
+// declared body over the limit (413).
+func (c *conn) precheck() int {
+	switch {
+	case c.head.ExpectOther:
+		return http.StatusExpectationFailed
+	case c.srv.MaxBodyBytes > 0 && c.head.ContentLength > c.srv.MaxBodyBytes:
+		return http.StatusRequestEntityTooLarge
+	}
+	return 0
+}
+
+// attachBody gives the request its body, or http.NoBody.
+func (c *conn) attachBody(req *http.Request, w *response) *body {
+	if !c.head.Chunked && c.head.ContentLength <= 0 {
+		req.Body = http.NoBody
+		return nil
+	}
+	b := newBody(c, &c.head, req)
+	if c.head.Expect100 {
+		b.onFirst = w.sendContinue
+	}
+	req.Body = b
+	return b
+}
+
+// runHandler calls the handler, turning a panic into a 500 (when nothing
+// was sent yet) and a closed connection, as net/http does.
+func (c *conn) runHandler(w *response, req *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.handlerPanicked(w, req, v)
+		}
+	}()
+	c.srv.handler().ServeHTTP(w, req)
+}
+
+func (c *conn) handlerPanicked(w *response, req *http.Request, v any) {
+	if v != http.ErrAbortHandler {
+		buf := make([]byte, 64<<10)
+		buf = buf[:runtime.Stack(buf, false)]
+		c.srv.logf("panic serving %s %s for %s: %v\n%s", req.Method, req.RequestURI, c.remote, v, buf)
+	}
+	c.setReason(CloseHandlerPanic)
+	if w.hijacked {
+		return
+	}
+	if !w.headSent {
+		// Nothing of this response is in the output buffer yet (earlier
+		// pipelined responses may be, and are kept).
+		w.done = true
+		c.respondError(http.StatusInternalServerError, "", CloseHandlerPanic)
+		return
+	}
+	w.done = true
+	w.closeReason = CloseHandlerPanic
+}
+
+// completeResponse finishes the response, drains what the handler left of
+// the body and decides whether the connection is kept.
+func (c *conn) completeResponse(w *response, b *body) bool {
+	var reason CloseReason
+	switch {
+	case w.done: // a panic was answered already
+		reason = CloseHandlerPanic
+	case c.bodyFailed(w):
+		reason = c.reason
+	default:
+		w.finish()
+		reason = w.closeReason
+	}
+	c.setState(StateWriting)
+	if b != nil {
+		// The response goes out before any drain: a client may wait for
+		// it before sending the rest of its body.
+		c.flush()
+		limit := c.pol.drainLimit
+		if reason != reasonNone {
+			limit = 0 // closing anyway
+		}
+		if !b.detach(limit, w.continueSent) && reason == reasonNone {
+			reason = CloseUnreadBody
+		}
+	}
+	if reason == reasonNone && c.bodyBroken {
+		reason = CloseReadError
+	}
+	if reason != reasonNone {
+		c.setReason(reason)
+		c.responded = true
+		return false
+	}
+	return true
+}
+
+// bodyFailed answers a request whose body could not be read when the
+// handler sent nothing itself: 400 for bad chunked framing, 408 for a
+// stalled body, 413 for a body over the limit. It reports whether it did.
+func (c *conn) bodyFailed(w *response) bool {
+	if w.headSent || w.wroteHeader {
+		if c.badBody != nil || c.tooLarge {
+			w.closeReason = CloseProtocolError
+		}
+		return false
+	}
+	var status int
+	reason := CloseProtocolError
+	switch {
+	case c.badBody != nil:
+		status = http.StatusBadRequest
+	case c.tooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case c.bodyBroken && c.reason == CloseBodyTimeout:
+		status, reason = http.StatusRequestTimeout, CloseBodyTimeout
+	default:
+		return false
+	}
+	w.done = true
+	c.respondError(status, http.StatusText(status), reason)
+	return true
+}
+
+// respondError answers with a short plain-text error and marks the
+// connection for closing.
+func (c *conn) respondError(status int, msg string, reason CloseReason) {
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	body := strconv.Itoa(status) + " " + msg + "\n"
+	b := http1.AppendStatusLine(c.out, status)
+	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\n\r\n"...)
+	c.out = append(b, body...)
+	c.setReason(reason)
+	c.responded = true
+}
+
+// rejectHead answers a head the parser refused, with the status the
+// protocol error carries.
+func (c *conn) rejectHead(err error) {
+	var perr *http1.Error
+	if !errors.As(err, &perr) {
+		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
+		return
+	}
+	c.respondError(perr.Status, perr.Msg, CloseProtocolError)
+}
+
+func (c *conn) writeContinue() {
+	c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+	c.flush()
+}
+
+// writeThrough writes the buffered output and then p in one system call
+// where the platform allows (writev), skipping a copy of large bodies.
+func (c *conn) writeThrough(p []byte) error {
+	bufs := net.Buffers{c.out, p}
+	if c.pol.sendTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.pol.sendTimeout))
+	}
+	n, err := bufs.WriteTo(c.nc)
+	c.bytesOut.Add(uint64(n))
+	c.srv.stats.bytesOut.Add(uint64(n))
+	c.out = c.out[:0]
+	if err != nil {
+		c.setReason(classify(err, true))
+		c.peerGone = err
+	}
+	return err
+}
+
+// hijack hands the socket to the handler.
+func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c.stopBackgroundRead()
+	if err := c.flush(); err != nil {
+		return nil, nil, err
+	}
+	c.nc.SetDeadline(time.Time{})
+	c.hijacked = true
+	c.setState(StateHijacked)
+	var r io.Reader = c.nc
+	if c.in.len() > 0 {
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(c.in.bytes())), c.nc)
+	}
+	c.in.release()
+	return c.nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(c.nc)), nil
+}
+
+// logAccess writes the access log line: who, what, the answer, and the
+// connection's part in it (its ID, the request's number on it, kept or
+// closed and why).
+func (c *conn) logAccess(req *http.Request, w *response, start time.Time, keep bool) {
+	if c.srv.AccessLog == nil {
+		return
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, c.remote...)
+	b = append(b, " ["...)
+	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, "] \""...)
+	b = append(b, req.Method...)
+	b = append(b, ' ')
+	b = append(b, req.RequestURI...)
+	b = append(b, ' ')
+	b = append(b, req.Proto...)
+	b = append(b, "\" "...)
+	b = strconv.AppendInt(b, int64(w.status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, w.written, 10)
+	b = append(b, " conn="...)
+	b = strconv.AppendUint(b, c.id, 10)
+	b = append(b, " req="...)
+	b = strconv.AppendUint(b, c.nreq.Load(), 10)
+	b = append(b, " dur="...)
+	b = append(b, time.Since(start).Round(time.Microsecond).String()...)
+	if keep {
+		b = append(b, " keep\n"...)
+	} else {
+		b = append(b, " close="...)
+		b = append(b, c.reason.String()...)
+		b = append(b, '\n')
+	}
+	c.srv.logMu.Lock()
+	c.srv.AccessLog.Write(b)
+	c.srv.logMu.Unlock()
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

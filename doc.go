@@ -1,0 +1,15 @@
+// Package holdfast is an HTTP/1.x server and client built around persistent
+// ("keep-alive") connections.
+//
+// A Server serves any net/http Handler. Its Policy decides exactly how long
+// and for how many requests a connection is kept: the hold time of an idle
+// connection, the time a started request head may take, caps on requests and
+// age per connection, the Keep-Alive hints sent to clients, and the TCP
+// keepalive and TCP_USER_TIMEOUT settings that find peers that crashed,
+// rebooted or became unreachable. The persistence rules are those of RFC 9112
+// §9.3: HTTP/1.1 keeps a connection unless "Connection: close" is sent,
+// HTTP/1.0 keeps it only with "Connection: keep-alive".
+//
+// Every connection's life is visible: its state (ConnState), the reason it
+// closed (CloseReason) and counters (Stats, Connections).
+package holdfast

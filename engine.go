@@ -1,0 +1,47 @@
+package holdfast
+
+// Engine is how a Server drives its connections. Both engines share the
+// protocol code, the connection state machine and the Policy; they differ in
+// what an idle connection costs and how fast requests are answered.
+type Engine uint8
+
+const (
+	// EngineAuto picks the best engine for the system.
+	EngineAuto Engine = iota
+	// EngineGoroutine runs one goroutine per connection over net.Conn; it
+	// works everywhere Go does.
+	EngineGoroutine
+	// EngineEpoll runs event loops over non-blocking sockets (Linux): an
+	// idle connection owns no goroutine and no buffer.
+	EngineEpoll
+)
+
+var engineNames = [...]string{EngineAuto: "auto", EngineGoroutine: "goroutine", EngineEpoll: "epoll"}
+
+func (e Engine) String() string {
+	if int(e) < len(engineNames) {
+		return engineNames[e]
+	}
+	return "unknown"
+}
+
+// ParseEngine maps "auto", "goroutine" or "epoll" to an Engine.
+func ParseEngine(s string) (Engine, error) {
+	for e, name := range engineNames {
+		if name == s {
+			return Engine(e), nil
+		}
+	}
+	return EngineAuto, ErrUnknownEngine
+}
+
+// resolve maps EngineAuto to a concrete engine.
+func (e Engine) resolve() Engine {
+	if e == EngineAuto {
+		return EngineGoroutine
+	}
+	return e
+}
+
+// availableEngines lists the engines that work on this system.
+func availableEngines() []Engine { return []Engine{EngineGoroutine} }

@@ -1,0 +1,254 @@
+package holdfast_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"holdfast"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := holdfast.BadTransitions(); n != 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: %d connection state transitions broke the state machine\n", n)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// run runs f once per engine, as a subtest named after it, and checks that
+// no goroutine of the server is left behind afterwards.
+func run(t *testing.T, f func(t *testing.T, e holdfast.Engine)) {
+	t.Helper()
+	for _, e := range holdfast.Engines() {
+		t.Run(e.String(), func(t *testing.T) {
+			t.Cleanup(func() { checkLeaks(t) })
+			f(t, e)
+		})
+	}
+}
+
+// checkLeaks fails the test if goroutines of the server or of the test's
+// own clients outlive it (waiting briefly for those already exiting).
+func checkLeaks(t *testing.T) {
+	t.Helper()
+	var leaked []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if leaked = interestingGoroutines(); len(leaked) == 0 {
+			return
+		}
+	}
+	t.Errorf("%d goroutines leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+}
+
+func interestingGoroutines() []string {
+	buf := make([]byte, 2<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var gs []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		_, stack, _ := strings.Cut(g, "\n")
+		if stack == "" || strings.Contains(stack, "testing.(*T).Run") || strings.Contains(stack, "testing.(*M)") ||
+			strings.Contains(stack, "checkLeaks") || strings.Contains(stack, "testing.tRunner.func1") ||
+			strings.Contains(stack, "runtime.goexit") && !strings.Contains(stack, "holdfast") ||
+			strings.Contains(stack, "os/signal.signal_recv") {
+			continue
+		}
+		if strings.Contains(stack, "holdfast") || strings.Contains(stack, "net/http.") {
+			gs = append(gs, strings.TrimSpace(g))
+		}
+	}
+	sort.Strings(gs)
+	return gs
+}
+
+// testServer is a Server listening on an ephemeral loopback port.
+type testServer struct {
+	*holdfast.Server
+	addr     string
+	errc     chan error
+	accepted chan net.Conn // server-side sockets, when recorded
+}
+
+// newServer starts a server with handler h, after configure edits it.
+func newServer(t *testing.T, e holdfast.Engine, h http.Handler, configure ...func(*holdfast.Server)) *testServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &holdfast.Server{Handler: h, Engine: e, ErrorLog: testLogger(t)}
+	for _, f := range configure {
+		f(s)
+	}
+	ts := &testServer{Server: s, addr: l.Addr().String(), errc: make(chan error, 1)}
+	go func() { ts.errc <- s.Serve(l) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-ts.errc; !errors.Is(err, holdfast.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+	})
+	return ts
+}
+
+// recordingListener hands every accepted socket to the test as well.
+type recordingListener struct {
+	net.Listener
+	conns chan net.Conn
+}
+
+func (l *recordingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		select {
+		case l.conns <- c:
+		default:
+		}
+	}
+	return c, err
+}
+
+// newRecordingServer is newServer whose accepted sockets the test can see.
+func newRecordingServer(t *testing.T, e holdfast.Engine, h http.Handler, configure ...func(*holdfast.Server)) *testServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := &recordingListener{Listener: l, conns: make(chan net.Conn, 16)}
+	s := &holdfast.Server{Handler: h, Engine: e, ErrorLog: testLogger(t)}
+	for _, f := range configure {
+		f(s)
+	}
+	ts := &testServer{Server: s, addr: l.Addr().String(), errc: make(chan error, 1), accepted: rl.conns}
+	go func() { ts.errc <- s.Serve(rl) }()
+	t.Cleanup(func() {
+		s.Close()
+		<-ts.errc
+	})
+	return ts
+}
+
+// client is a raw TCP client: the tests write exact bytes and read exact
+// responses, with net/http's response parser as an independent oracle.
+type client struct {
+	t  *testing.T
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func (ts *testServer) dial(t *testing.T) *client {
+	t.Helper()
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.nc, s); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// response reads one response to a request with the given method, body included.
+func (c *client) response(method string) (*http.Response, string) {
+	c.t.Helper()
+	resp, err := http.ReadResponse(c.br, &http.Request{Method: method})
+	if err != nil {
+		c.t.Fatalf("reading response: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("reading response body: %v", err)
+	}
+	return resp, string(b)
+}
+
+func (c *client) get(target string) (*http.Response, string) {
+	c.t.Helper()
+	c.send("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n")
+	return c.response("GET")
+}
+
+// expectClosed asserts the server closes the connection: the next read
+// sees EOF (or a reset) and no more bytes.
+func (c *client) expectClosed() {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := c.br.ReadByte()
+	switch {
+	case err == nil:
+		rest, _ := c.br.Peek(c.br.Buffered())
+		c.t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.t.Fatal("connection still open after 10 s")
+	}
+	c.nc.Close() // as a real client does on EOF, ending the server's lingering close
+}
+
+// expectOpen asserts the connection is still usable by sending a request.
+func (c *client) expectOpen() {
+	c.t.Helper()
+	resp, _ := c.get("/still-open")
+	if resp.StatusCode != 200 {
+		c.t.Fatalf("status %d on a kept connection", resp.StatusCode)
+	}
+}
+
+// waitStats polls the server's stats until cond holds (bounded).
+func waitStats(t *testing.T, s *holdfast.Server, what string, cond func(holdfast.Stats) bool) holdfast.Stats {
+	t.Helper()
+	var st holdfast.Stats
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if st = s.Stats(); cond(st) {
+			return st
+		}
+	}
+	t.Fatalf("stats never showed %s: %+v", what, st)
+	return st
+}
+
+func closedBy(r holdfast.CloseReason, n uint64) func(holdfast.Stats) bool {
+	return func(st holdfast.Stats) bool { return st.Closed[r] >= n }
+}
+
+// connID answers with the ID of the connection that carried the request,
+// and the path, so tests can tell which connection served what.
+var connID = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	id, _ := holdfast.ConnIDFromContext(r.Context())
+	fmt.Fprintf(w, "%d %s", id, r.URL.Path)
+})
+
+type testWriter struct {
+	mu sync.Mutex
+	t  *testing.T
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t.Logf("server: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func testLogger(t *testing.T) *log.Logger { return log.New(&testWriter{t: t}, "", 0) }
+
+var _ = context.Background

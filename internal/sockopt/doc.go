@@ -1,0 +1,10 @@
+// Package sockopt sets and reads the TCP socket options that decide how a
+// persistent connection notices a dead peer: SO_KEEPALIVE with its idle,
+// interval and count, and TCP_USER_TIMEOUT. One piece of code serves the
+// server's accepted sockets and the Transport's dialed ones.
+//
+// On Linux the options are set on the file descriptor directly (the epoll
+// engine owns raw descriptors). The portable twin uses net.TCPConn's
+// SetKeepAliveConfig, which covers what other systems offer; it cannot set
+// TCP_USER_TIMEOUT and says so through Supported.
+package sockopt

@@ -1,0 +1,203 @@
+package holdfast
+
+import (
+	"time"
+
+	"holdfast/internal/sockopt"
+)
+
+// A Toggle is an on/off setting whose zero value means "the default", so
+// that a Policy literal that names only some fields keeps the documented
+// defaults of the others.
+type Toggle int8
+
+const (
+	Default Toggle = iota // the field's documented default
+	On
+	Off
+)
+
+func (t Toggle) or(def bool) bool {
+	switch t {
+	case On:
+		return true
+	case Off:
+		return false
+	}
+	return def
+}
+
+// Policy is the keep-alive policy: when a connection is kept, for how long,
+// and how a dead peer is found. The zero Policy is the default policy.
+//
+// For every duration and count, zero means the default documented on the
+// field and a negative value means "no limit" (or "leave the system's value"
+// for the TCP options).
+type Policy struct {
+	// KeepAlive turns persistent connections on or off. Off is the seed's
+	// "short connection" mode: every response carries Connection: close.
+	// Default On.
+	KeepAlive Toggle
+
+	// IdleTimeout is the hold time: how long an idle connection is kept
+	// waiting for its next request. Default 75 s, above the idle timeouts of
+	// common load balancers (60 s for AWS ALB, nginx's keepalive_timeout is
+	// 75 s), so that the balancer, not the server, closes first and never
+	// sends a request into a connection the server is closing.
+	IdleTimeout time.Duration
+
+	// HeaderTimeout bounds the time from the first byte of a request head to
+	// its last. A client that trickles its head (slowloris) is answered 408
+	// and closed. Default 20 s: a real client sends its head in one packet;
+	// 20 s leaves room for a slow mobile link.
+	HeaderTimeout time.Duration
+
+	// BodyTimeout bounds the wait for the next bytes of a request body.
+	// A client that stops sending mid-upload is answered 408 (if nothing
+	// was sent yet) and closed. Default 60 s (nginx's client_body_timeout).
+	BodyTimeout time.Duration
+
+	// SendTimeout bounds a write to the client that makes no progress: a
+	// client that stops reading is closed instead of blocking its handler
+	// forever. Default 60 s (nginx's send_timeout).
+	SendTimeout time.Duration
+
+	// MaxRequests caps the requests served on one connection; the response
+	// to the last carries Connection: close. Default 1000 (nginx's
+	// keepalive_requests): high enough that connection setup is amortised,
+	// low enough that per-connection memory is returned now and then.
+	MaxRequests int
+
+	// MaxAge caps a connection's lifetime; the first response after it
+	// passes carries Connection: close. Default 1 h (nginx's
+	// keepalive_time), so that clients re-resolve and re-balance.
+	MaxAge time.Duration
+
+	// AdvertiseKeepAlive sends "Keep-Alive: timeout=T, max=M" on
+	// persistent responses, so clients can retire a connection before the
+	// server does instead of racing it. T is never above the real remaining
+	// hold time, M counts down. Default On.
+	AdvertiseKeepAlive Toggle
+
+	// DrainLimit is how many bytes of a request body the handler left
+	// unread the server will read and discard to keep the connection;
+	// beyond it the connection is closed. Default 256 KiB: reading that much
+	// costs less than a new connection; reading an upload of gigabytes does
+	// not.
+	DrainLimit int64
+
+	// TCPKeepAlive turns TCP keepalive probes on accepted sockets on or
+	// off. Default On: probes find peers that crashed or became
+	// unreachable, and keep NAT and firewall state alive during long
+	// responses.
+	TCPKeepAlive Toggle
+
+	// TCPKeepAliveIdle is the quiet time before the first probe. Default
+	// 30 s: below the idle timeouts of NATs and middleboxes (often 60 s to
+	// 5 min), and short enough to find a dead peer before the 75 s hold time.
+	// The classic values (the seed's) are 2 h, 75 s and 10: see ClassicTCPKeepAlive.
+	TCPKeepAliveIdle time.Duration
+
+	// TCPKeepAliveInterval is the time between unanswered probes. Default 10 s.
+	TCPKeepAliveInterval time.Duration
+
+	// TCPKeepAliveCount is the number of unanswered probes after which the
+	// peer is declared dead. Default 4: a dead peer is found 30+4×10 = 70 s
+	// after it went silent.
+	TCPKeepAliveCount int
+
+	// TCPUserTimeout (Linux) bounds how long sent data may stay
+	// unacknowledged before the connection is dropped. Keepalive probes are
+	// not sent while data is in flight, so without it a write to a vanished
+	// peer is retried for about 15 minutes. Default: Idle + Interval×Count
+	// (70 s), which also keeps the kernel's keepalive verdict unchanged.
+	TCPUserTimeout time.Duration
+}
+
+// ClassicTCPKeepAlive returns p with the classic TCP keepalive values that
+// the seed text quotes from TCP/IP Illustrated: the first probe after 2 hours
+// of silence, then probes 75 s apart, the peer declared dead after 10
+// unanswered ones (Linux's own default count is 9), and no TCP_USER_TIMEOUT.
+func (p Policy) ClassicTCPKeepAlive() Policy {
+	p.TCPKeepAlive = On
+	p.TCPKeepAliveIdle = 2 * time.Hour
+	p.TCPKeepAliveInterval = 75 * time.Second
+	p.TCPKeepAliveCount = 10
+	p.TCPUserTimeout = -1
+	return p
+}
+
+// Defaults of the Policy fields.
+const (
+	DefaultIdleTimeout          = 75 * time.Second
+	DefaultHeaderTimeout        = 20 * time.Second
+	DefaultBodyTimeout          = 60 * time.Second
+	DefaultSendTimeout          = 60 * time.Second
+	DefaultMaxRequests          = 1000
+	DefaultMaxAge               = time.Hour
+	DefaultDrainLimit           = 256 << 10
+	DefaultTCPKeepAliveIdle     = 30 * time.Second
+	DefaultTCPKeepAliveInterval = 10 * time.Second
+	DefaultTCPKeepAliveCount    = 4
+)
+
+// policy is a Policy with every default resolved: durations and counts are
+// either positive or zero for "no limit". Engines read only this.
+type policy struct {
+	keepAlive     bool
+	idleTimeout   time.Duration
+	headerTimeout time.Duration
+	bodyTimeout   time.Duration
+	sendTimeout   time.Duration
+	maxRequests   int
+	maxAge        time.Duration
+	advertise     bool
+	drainLimit    int64
+	sock          sockopt.Options
+}
+
+func (p Policy) resolve() policy {
+	r := policy{
+		keepAlive:     p.KeepAlive.or(true),
+		idleTimeout:   durOr(p.IdleTimeout, DefaultIdleTimeout),
+		headerTimeout: durOr(p.HeaderTimeout, DefaultHeaderTimeout),
+		bodyTimeout:   durOr(p.BodyTimeout, DefaultBodyTimeout),
+		sendTimeout:   durOr(p.SendTimeout, DefaultSendTimeout),
+		maxRequests:   intOr(p.MaxRequests, DefaultMaxRequests),
+		maxAge:        durOr(p.MaxAge, DefaultMaxAge),
+		advertise:     p.AdvertiseKeepAlive.or(true),
+		drainLimit:    int64(intOr(int(p.DrainLimit), DefaultDrainLimit)),
+	}
+	r.sock = sockopt.Options{
+		KeepAlive: p.TCPKeepAlive.or(true),
+		Idle:      durOr(p.TCPKeepAliveIdle, DefaultTCPKeepAliveIdle),
+		Interval:  durOr(p.TCPKeepAliveInterval, DefaultTCPKeepAliveInterval),
+		Count:     intOr(p.TCPKeepAliveCount, DefaultTCPKeepAliveCount),
+	}
+	r.sock.UserTimeout = durOr(p.TCPUserTimeout, r.sock.Idle+r.sock.Interval*time.Duration(r.sock.Count))
+	if !r.sock.KeepAlive && p.TCPUserTimeout == 0 {
+		r.sock.UserTimeout = 0 // derived from the keepalive settings, which are off
+	}
+	return r
+}
+
+// durOr resolves a duration field: zero takes def, negative means none (0).
+func durOr(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+func intOr(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}

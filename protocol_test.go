@@ -1,0 +1,423 @@
+package holdfast_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"holdfast"
+)
+
+// echo answers with the method, path and body it received.
+var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.Path, b)
+})
+
+func TestPipelinedInOrder(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		c := ts.dial(t)
+		c.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n" +
+			"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
+			"POST /3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+			"GET /4 HTTP/1.1\r\nHost: x\r\n\r\n")
+		for _, want := range []string{"GET /1 ", "POST /2 hello", "POST /3 abc", "GET /4 "} {
+			if _, body := c.response("GET"); body != want {
+				t.Fatalf("got %q, want %q", body, want)
+			}
+		}
+		c.expectOpen()
+	})
+}
+
+// Pipelined responses leave in one write when they are ready together.
+func TestPipelinedBatched(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, connID)
+		c := ts.dial(t)
+		c.send(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 16))
+		for i := 0; i < 16; i++ {
+			c.response("GET")
+		}
+	})
+}
+
+func TestExpectContinue(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		c := ts.dial(t)
+		c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+		line, err := c.br.ReadString('\n')
+		if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+			t.Fatalf("got %q, %v; want 100 Continue", line, err)
+		}
+		if blank, _ := c.br.ReadString('\n'); blank != "\r\n" {
+			t.Fatalf("100 Continue followed by %q", blank)
+		}
+		c.send("hello")
+		if _, body := c.response("POST"); body != "POST /up hello" {
+			t.Fatalf("body %q", body)
+		}
+		c.expectOpen()
+	})
+}
+
+// A handler that answers without reading gets no 100 Continue sent for it,
+// and the connection closes: the client may or may not send the body.
+func TestExpectContinueRefused(t *testing.T) {
+	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 403) })
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, refuse)
+		c := ts.dial(t)
+		c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+		resp, _ := c.response("POST")
+		if resp.StatusCode != 403 || !resp.Close {
+			t.Fatalf("status %d close %v, want 403 and close", resp.StatusCode, resp.Close)
+		}
+		c.expectClosed()
+		waitStats(t, ts.Server, "unread-body", closedBy(holdfast.CloseUnreadBody, 1))
+	})
+}
+
+// A client that shuts down its write side after its request still gets
+// the response; then the connection closes.
+func TestHalfClose(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		c := ts.dial(t)
+		c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+		c.nc.(interface{ CloseWrite() error }).CloseWrite()
+		if _, body := c.response("POST"); body != "POST /x hi" {
+			t.Fatalf("body %q", body)
+		}
+		c.expectClosed()
+		waitStats(t, ts.Server, "client-close", closedBy(holdfast.CloseClient, 1))
+	})
+}
+
+func TestContextCancelledWhenClientGoes(t *testing.T) {
+	started, cancelled := make(chan struct{}), make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-r.Context().Done():
+			cancelled <- r.Context().Err()
+		case <-time.After(10 * time.Second):
+			cancelled <- errors.New("context not cancelled within 10 s")
+		}
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+		<-started
+		c.nc.Close()
+		if err := <-cancelled; !errors.Is(err, context.Canceled) {
+			t.Fatalf("handler saw %v", err)
+		}
+	})
+}
+
+func TestFlusherStreams(t *testing.T) {
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("first"))
+		w.(http.Flusher).Flush()
+		<-release
+		w.Write([]byte("second"))
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+			t.Fatalf("TE %v, want chunked", resp.TransferEncoding)
+		}
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first" {
+			t.Fatalf("first part %q, %v (must arrive before the handler returns)", buf, err)
+		}
+		close(release)
+		rest, _ := io.ReadAll(resp.Body)
+		if string(rest) != "second" {
+			t.Fatalf("rest %q", rest)
+		}
+		c.expectOpen()
+	})
+}
+
+func TestHijack(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nc, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer nc.Close()
+		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		rw.Flush()
+		line, _ := rw.ReadString('\n') // bytes pipelined before the hijack come first
+		rw.WriteString("echo: " + line)
+		rw.Flush()
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil || resp.StatusCode != 101 {
+			t.Fatalf("response %v, %v", resp, err)
+		}
+		if line, _ := c.br.ReadString('\n'); line != "echo: ping\n" {
+			t.Fatalf("got %q", line)
+		}
+		c.expectClosed()
+		waitStats(t, ts.Server, "hijacked connection gone", func(st holdfast.Stats) bool { return st.ConnectionsOpen == 0 })
+	})
+}
+
+func TestHandlerPanic(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+		if r.URL.Path == "/abort" {
+			w.Write([]byte("partial"))
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		resp, _ := c.get("/panic")
+		if resp.StatusCode != 500 || !resp.Close {
+			t.Fatalf("status %d close %v, want 500 and close", resp.StatusCode, resp.Close)
+		}
+		c.expectClosed()
+		c = ts.dial(t)
+		c.send("GET /abort HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(resp.Body); err == nil {
+			t.Fatal("an aborted chunked body ended cleanly")
+		}
+		c.nc.Close()
+		waitStats(t, ts.Server, "handler-panic", closedBy(holdfast.CloseHandlerPanic, 2))
+		ts.dial(t).expectOpen() // the server is unharmed
+	})
+}
+
+func TestChunkedRequestTrailers(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s|%s|%d", b, r.Trailer.Get("X-Checksum"), r.ContentLength)
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n" +
+			"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n")
+		if _, body := c.response("POST"); body != "hello world|abc|-1" {
+			t.Fatalf("got %q", body)
+		}
+		c.expectOpen()
+	})
+}
+
+func TestChunkedResponseTrailers(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Sum")
+		w.Write([]byte("data"))
+		w.Header().Set("X-Sum", "42")
+		w.Header().Set(http.TrailerPrefix+"X-Late", "yes")
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		resp, body := c.get("/")
+		if body != "data" || resp.Trailer.Get("X-Sum") != "42" || resp.Trailer.Get("X-Late") != "yes" {
+			t.Fatalf("body %q trailer %v", body, resp.Trailer)
+		}
+		c.expectOpen()
+	})
+}
+
+func TestHeadAndBodilessStatuses(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/204":
+			w.WriteHeader(204)
+		case "/304":
+			w.WriteHeader(304)
+			if _, err := w.Write([]byte("x")); err != holdfast.ErrBodyNotAllowed {
+				t.Errorf("Write on 304: %v", err)
+			}
+		default:
+			w.Write([]byte("twelve bytes"))
+		}
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, body := c.response("HEAD")
+		if resp.ContentLength != 12 || body != "" {
+			t.Fatalf("HEAD: length %d body %q", resp.ContentLength, body)
+		}
+		for _, p := range []string{"/204", "/304"} {
+			resp, body := c.get(p)
+			if body != "" || resp.Header.Get("Content-Length") != "" || resp.Header.Get("Transfer-Encoding") != "" {
+				t.Fatalf("%s: body %q header %v", p, body, resp.Header)
+			}
+		}
+		c.expectOpen()
+	})
+}
+
+func TestDeclaredLength(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		switch r.URL.Path {
+		case "/short":
+			w.Write([]byte("only5"))
+		case "/long":
+			if _, err := w.Write([]byte("eleven byte")); err != holdfast.ErrContentLength {
+				t.Errorf("overlong write: %v", err)
+			}
+			w.Write([]byte("0123456789"))
+		}
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		if _, body := c.get("/long"); body != "0123456789" {
+			t.Fatalf("body %q", body)
+		}
+		c.send("GET /short HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil || resp.ContentLength != 10 {
+			t.Fatalf("%v %v", resp, err)
+		}
+		if b, err := io.ReadAll(resp.Body); err == nil {
+			t.Fatalf("short body read %q without error", b)
+		}
+		c.nc.Close()
+		waitStats(t, ts.Server, "handler-close", closedBy(holdfast.CloseHandler, 1))
+	})
+}
+
+func TestLargeBodies(t *testing.T) {
+	payload := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if r.Method == "POST" && (err != nil || !bytes.Equal(b, payload)) {
+			t.Errorf("request body: %d bytes, %v", len(b), err)
+		}
+		w.Write(b)
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		for i := 0; i < 2; i++ {
+			go func() {
+				fmt.Fprintf(c.nc, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(payload))
+				c.nc.Write(payload)
+			}()
+			resp, body := c.response("POST")
+			if body != string(payload) || resp.Header.Get("Transfer-Encoding") != "" && resp.ContentLength >= 0 {
+				t.Fatalf("echo: %d bytes", len(body))
+			}
+		}
+		c.expectOpen()
+	})
+}
+
+func TestEarlyHints(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(103)
+		w.Write([]byte("ok"))
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		tp := bufio.NewReader(c.br)
+		line, _ := tp.ReadString('\n')
+		if line != "HTTP/1.1 103 Early Hints\r\n" {
+			t.Fatalf("first line %q", line)
+		}
+		c.br = tp
+		for l, _ := c.br.ReadString('\n'); l != "\r\n"; l, _ = c.br.ReadString('\n') {
+		}
+		if _, body := c.response("GET"); body != "ok" {
+			t.Fatalf("body %q", body)
+		}
+	})
+}
+
+func TestContentTypeSniffed(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html><body>hi</body></html>")) })
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		resp, _ := ts.dial(t).get("/")
+		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+	})
+}
+
+// A handler cannot split the response with a CR LF in a header value.
+func TestResponseHeaderInjection(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Evil", "a\r\nSet-Cookie: stolen=1")
+		w.Header().Set("Bad Name", "x")
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		resp, _ := c.get("/")
+		if resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("X-Evil") == "" {
+			t.Fatalf("header %v", resp.Header)
+		}
+		c.expectOpen()
+	})
+}
+
+func TestRequestFields(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s|%s|%s|%s|%q|%s|%v", r.Host, r.URL.Path, r.URL.RawQuery, r.Proto, r.Header["X-Multi"], r.Header.Get("Sec-Ch-Ua"), r.Header.Get("Host") == "")
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET /p%20q?a=1&b=2 HTTP/1.1\r\nHost: example.org\r\nx-multi: 1\r\nX-Multi: 2\r\nsec-ch-ua: \"Chromium\"\r\n\r\n")
+		want := `example.org|/p q|a=1&b=2|HTTP/1.1|["1" "2"]|"Chromium"|true`
+		if _, body := c.response("GET"); body != want {
+			t.Fatalf("got  %s\nwant %s", body, want)
+		}
+		c.send("GET http://other.example/abs HTTP/1.1\r\nHost: ignored\r\n\r\n")
+		if _, body := c.response("GET"); !strings.HasPrefix(body, "other.example|/abs|") {
+			t.Fatalf("absolute form: %s", body)
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package holdfast
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"holdfast/internal/http1"
+)
+
+// newRequest turns a parsed head into the *http.Request a handler sees.
+// All strings are cut from one copy of the head, so a request costs one
+// string allocation however many fields it has; field names that are not
+// in canonical form already (rare) cost one more each. The request is
+// filled in tmpl, a scratch value its caller owns, because the only public
+// way to attach a context copies the request: the copy is the one
+// allocation of the *http.Request itself.
+func newRequest(tmpl *http.Request, ctx context.Context, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
+	head := string(raw)
+	str := func(b []byte) string { return substr(head, raw, b) }
+
+	r := tmpl
+	*r = http.Request{
+		Method:     methodString(h.Method, str),
+		RequestURI: str(h.Target),
+		Proto:      h.Version.String(),
+		ProtoMajor: 1,
+		ProtoMinor: int(h.Version - 10),
+		RemoteAddr: remote,
+		Close:      !http1.Persistent(h.Version, h.Close, h.KeepAlive),
+	}
+	u, err := parseTarget(h.Form, r.RequestURI)
+	if err != nil {
+		return nil, http1.ErrBadTarget
+	}
+	r.URL = u
+	r.Header = buildHeader(h.Fields, str)
+	r.Host = r.Header.Get("Host")
+	delete(r.Header, "Host")
+	if h.Form == http1.AbsoluteForm && u.Host != "" {
+		r.Host = u.Host // RFC 9112 §3.2.2: the target's authority wins
+	}
+	switch {
+	case h.Chunked:
+		r.ContentLength = -1
+		r.TransferEncoding = []string{"chunked"}
+	case h.ContentLength > 0:
+		r.ContentLength = h.ContentLength
+	}
+	return r.WithContext(ctx), nil
+}
+
+// substr returns the part of head that b covers; b must point into raw,
+// of which head is a copy.
+func substr(head string, raw, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	off := cap(raw) - cap(b)
+	return head[off : off+len(b)]
+}
+
+var commonMethods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}
+
+func methodString(m []byte, str func([]byte) string) string {
+	for _, s := range commonMethods {
+		if string(m) == s {
+			return s
+		}
+	}
+	return str(m)
+}
+
+// parseTarget builds the URL for each request-target form.
+func parseTarget(form http1.TargetForm, target string) (*url.URL, error) {
+	switch form {
+	case http1.AuthorityForm:
+		return &url.URL{Host: target}, nil
+	case http1.AsteriskForm:
+		return &url.URL{Path: "*"}, nil
+	case http1.OriginForm:
+		if !strings.ContainsAny(target, "%?#;") {
+			// The common case needs no unescaping: skip the parser.
+			return &url.URL{Path: target}, nil
+		}
+	}
+	return url.ParseRequestURI(target)
+}
+
+// buildHeader makes the header map. Values share one backing array; each
+// value slice is capped so that a handler's append copies instead of
+// overwriting its neighbour.
+func buildHeader(fields []http1.Field, str func([]byte) string) http.Header {
+	hdr := make(http.Header, len(fields))
+	vals := make([]string, len(fields))
+	for i, f := range fields {
+		name, ok := http1.CommonFieldName(f.Name)
+		if !ok {
+			name = canonicalName(f.Name, str)
+		}
+		vals[i] = str(f.Value)
+		if prev, dup := hdr[name]; dup {
+			hdr[name] = append(prev, vals[i])
+			continue
+		}
+		hdr[name] = vals[i : i+1 : i+1]
+	}
+	return hdr
+}
+
+// canonicalName allocates only when the name is not canonical already.
+func canonicalName(name []byte, str func([]byte) string) string {
+	return http.CanonicalHeaderKey(str(name))
+}

@@ -1,0 +1,433 @@
+package holdfast
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"holdfast/internal/http1"
+)
+
+// pendingMax is how much body a response holds back before it writes its
+// head: a body that is complete within it when the handler returns gets a
+// Content-Length; a longer one is streamed (chunked to HTTP/1.1 clients).
+const pendingMax = 4 << 10
+
+var errAfterReturn = errors.New("holdfast: ResponseWriter used after the handler returned")
+
+// response is the http.ResponseWriter of one request. It is used by the
+// handler's goroutine only (as net/http requires), except that the first
+// read of a body with Expect: 100-continue may come from another goroutine:
+// mu orders that 100 Continue against the head.
+type response struct {
+	c      *conn
+	req    *http.Request
+	header http.Header
+	isHead bool
+	http10 bool
+
+	status      int
+	wroteHeader bool     // the handler chose its status
+	headSent    bool     // the head is in the output buffer (guarded by mu with expect100)
+	declared    int64    // Content-Length the handler set; -1 when none
+	written     int64    // body bytes the handler wrote
+	chunked     bool     // body sent with chunked coding
+	pending     []byte   // body held back until the head is written
+	trailers    []string // trailer names the handler declared
+	closeReason CloseReason
+	done        bool
+	hijacked    bool
+
+	expect100    bool
+	mu           sync.Mutex
+	continueSent bool // guarded by mu
+}
+
+func newResponse(c *conn, req *http.Request) *response {
+	w := &response{
+		c:         c,
+		req:       req,
+		header:    c.respHeader,
+		isHead:    req.Method == "HEAD",
+		http10:    c.head.Version == http1.HTTP10,
+		declared:  -1,
+		pending:   c.pend[:0],
+		expect100: c.head.Expect100,
+	}
+	clear(w.header)
+	return w
+}
+
+func (w *response) Header() http.Header { return w.header }
+
+func (w *response) WriteHeader(code int) {
+	if w.done || w.hijacked {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if w.wroteHeader {
+		return // superfluous: the first status stands, as in net/http
+	}
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		w.sendInformational(code)
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	if cl := w.header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.declared = n
+		} else {
+			w.c.srv.logf("invalid Content-Length %q from handler; ignored", cl)
+			w.header.Del("Content-Length")
+		}
+	}
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	switch {
+	case w.done:
+		return 0, errAfterReturn
+	case w.hijacked:
+		return 0, ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, ErrBodyNotAllowed
+	}
+	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
+		return 0, ErrContentLength
+	}
+	w.written += int64(len(p))
+	if w.isHead {
+		return len(p), nil // counted for Content-Length, not sent
+	}
+	if !w.headSent {
+		if len(w.pending)+len(p) <= pendingMax {
+			w.pending = append(w.pending, p...)
+			return len(p), nil
+		}
+		w.sendHead(false)
+	}
+	if err := w.writeBody(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteString avoids a copy to []byte for io.WriteString callers.
+func (w *response) WriteString(s string) (int, error) {
+	if !w.headSent && !w.done && !w.hijacked && w.wroteHeader && len(w.pending)+len(s) <= pendingMax &&
+		bodyAllowed(w.status) && !w.isHead && (w.declared < 0 || w.written+int64(len(s)) <= w.declared) {
+		w.pending = append(w.pending, s...)
+		w.written += int64(len(s))
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
+// writeBody sends body bytes after the head, in the response's framing.
+func (w *response) writeBody(p []byte) error {
+	c := w.c
+	if w.chunked && len(p) > 0 {
+		c.out = http1.AppendChunkHeader(c.out, len(p))
+	}
+	if len(c.out)+len(p) <= outbufSize {
+		c.out = append(c.out, p...)
+	} else if err := c.writeThrough(p); err != nil {
+		return err
+	}
+	if w.chunked && len(p) > 0 {
+		c.out = append(c.out, "\r\n"...)
+	}
+	return nil
+}
+
+func (w *response) Flush() { w.FlushError() }
+
+// FlushError is what http.ResponseController calls.
+func (w *response) FlushError() error {
+	switch {
+	case w.done:
+		return errAfterReturn
+	case w.hijacked:
+		return ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headSent {
+		w.sendHead(false)
+	}
+	return w.c.flush()
+}
+
+// finish completes the response after the handler returned.
+func (w *response) finish() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headSent {
+		w.sendHead(true)
+	} else if w.chunked {
+		w.c.out = w.appendTrailers(w.c.out)
+	}
+	if w.declared >= 0 && w.written < w.declared && bodyAllowed(w.status) && !w.isHead {
+		// The client is waiting for bytes that will never come: only
+		// closing ends the body.
+		w.closeReason = CloseHandler
+	}
+	w.done = true
+}
+
+// sendHead writes the head (and, if the handler has returned, the held-back
+// body) into the output buffer, deciding the framing and whether the
+// connection is kept.
+func (w *response) sendHead(final bool) {
+	if w.expect100 {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+	}
+	w.headSent = true
+	c := w.c
+	now := time.Now()
+	length := w.framing(final)
+	w.closeReason = c.closeAfter(&c.head, w.handlerWantsClose(length), now)
+	if w.closeReason == reasonNone && w.expect100 && !w.continueSent {
+		// The client waits for 100 Continue that a final response now
+		// rules out; whether it sends the body anyway cannot be known.
+		w.closeReason = CloseUnreadBody
+	}
+
+	b := http1.AppendStatusLine(c.out, w.status)
+	b = w.appendHandlerFields(b)
+	if _, ok := w.header["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = appendDate(b, now)
+		b = append(b, "\r\n"...)
+	}
+	if _, ok := w.header["Content-Type"]; !ok && len(w.pending) > 0 && !w.chunkedByHandler() {
+		b = http1.AppendField(b, "Content-Type", http.DetectContentType(w.pending))
+	}
+	switch {
+	case w.chunked:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	case length >= 0:
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, length, 10)
+		b = append(b, "\r\n"...)
+	}
+	b = w.appendConnection(b, now)
+	b = append(b, "\r\n"...)
+	c.out = b
+	w.sendPending(final)
+}
+
+// framing picks how the body is delimited and returns the Content-Length
+// to send, or -1 for none.
+func (w *response) framing(final bool) int64 {
+	switch {
+	case !bodyAllowed(w.status):
+		if w.declared >= 0 && w.status == http.StatusNotModified {
+			return w.declared // a 304 may repeat the length of the 200
+		}
+		return -1
+	case w.declared >= 0:
+		return w.declared
+	case w.chunkedByHandler() || len(w.header["Trailer"]) > 0:
+		// Trailers need chunked coding, as in net/http.
+	case final && w.isHead && w.written == 0:
+		return -1 // HEAD whose handler wrote nothing: length unknown
+	case final:
+		return w.written
+	}
+	if w.http10 {
+		return -1 // no chunked coding in HTTP/1.0: closing ends the body
+	}
+	w.chunked = true
+	w.trailers = w.declaredTrailers()
+	return -1
+}
+
+func (w *response) chunkedByHandler() bool {
+	te := w.header["Transfer-Encoding"]
+	return len(te) > 0 && strings.EqualFold(te[len(te)-1], "chunked") && !w.http10
+}
+
+// handlerWantsClose reports whether the response itself forces the close:
+// the handler sent Connection: close, the body can only end by closing, or
+// the protocol is switching.
+func (w *response) handlerWantsClose(length int64) bool {
+	switch {
+	case w.status == http.StatusSwitchingProtocols:
+		return true
+	case length < 0 && !w.chunked && bodyAllowed(w.status) && !w.isHead:
+		return true
+	}
+	for _, v := range w.header["Connection"] {
+		if http1.HasToken([]byte(v), "close") {
+			return true
+		}
+	}
+	return false
+}
+
+// appendHandlerFields writes the handler's header fields, apart from those
+// the server owns, dropping invalid names and replacing bytes that would
+// break the head (CR, LF, NUL) with spaces, as net/http does.
+func (w *response) appendHandlerFields(b []byte) []byte {
+	for name, vals := range w.header {
+		switch name {
+		case "Content-Length", "Transfer-Encoding", "Keep-Alive":
+			continue
+		case "Connection":
+			if w.status != http.StatusSwitchingProtocols {
+				continue
+			}
+		case "Date":
+		}
+		if strings.HasPrefix(name, http.TrailerPrefix) || !http1.ValidFieldName(name) {
+			continue
+		}
+		for _, v := range vals {
+			if !http1.ValidFieldValue(v) {
+				v = sanitizeValue(v)
+			}
+			b = http1.AppendField(b, name, v)
+		}
+	}
+	return b
+}
+
+func sanitizeValue(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' && r != '\t' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, v)
+}
+
+// appendConnection writes the persistence fields: Connection: close when
+// closing; when keeping, Connection: keep-alive for HTTP/1.0 clients (which
+// close otherwise) and with the Keep-Alive hint when it is advertised.
+func (w *response) appendConnection(b []byte, now time.Time) []byte {
+	c := w.c
+	switch {
+	case w.status == http.StatusSwitchingProtocols:
+		return b // the handler's Connection: upgrade stands
+	case w.closeReason != reasonNone:
+		return append(b, "Connection: close\r\n"...)
+	case c.pol.advertise:
+		b = append(b, "Connection: keep-alive\r\n"...)
+		timeout, remaining := c.keepAliveHint(now)
+		if timeout >= 0 {
+			b = http1.AppendKeepAlive(b, timeout, remaining)
+		}
+	case w.http10:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	return b
+}
+
+// sendPending moves the held-back body after the head.
+func (w *response) sendPending(final bool) {
+	p := w.pending
+	w.pending = nil
+	if len(p) > 0 && !w.isHead {
+		w.writeBody(p)
+	}
+	if final && w.chunked {
+		w.c.out = w.appendTrailers(w.c.out)
+	}
+}
+
+func (w *response) declaredTrailers() []string {
+	var names []string
+	for _, v := range w.header["Trailer"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				names = append(names, http.CanonicalHeaderKey(name))
+			}
+		}
+	}
+	return names
+}
+
+// appendTrailers ends a chunked body with the trailer fields: the names
+// declared in Trailer and any set with http.TrailerPrefix.
+func (w *response) appendTrailers(b []byte) []byte {
+	b = append(b, "0\r\n"...)
+	for _, name := range w.trailers {
+		for _, v := range w.header[name] {
+			b = appendSafeField(b, name, v)
+		}
+	}
+	for name, vals := range w.header {
+		if trailer, ok := strings.CutPrefix(name, http.TrailerPrefix); ok {
+			for _, v := range vals {
+				b = appendSafeField(b, trailer, v)
+			}
+		}
+	}
+	return append(b, "\r\n"...)
+}
+
+func appendSafeField(b []byte, name, v string) []byte {
+	if !http1.ValidFieldName(name) {
+		return b
+	}
+	if !http1.ValidFieldValue(v) {
+		v = sanitizeValue(v)
+	}
+	return http1.AppendField(b, name, v)
+}
+
+// sendInformational writes a 1xx response (103 Early Hints, for example)
+// at once, with the header fields set so far.
+func (w *response) sendInformational(code int) {
+	c := w.c
+	b := http1.AppendStatusLine(c.out, code)
+	b = w.appendHandlerFields(b)
+	c.out = append(b, "\r\n"...)
+	c.flush()
+}
+
+// sendContinue answers Expect: 100-continue when the handler first reads
+// the body, unless a final response is already on its way.
+func (w *response) sendContinue() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.headSent || w.continueSent {
+		return
+	}
+	w.continueSent = true
+	w.c.writeContinue()
+}
+
+// Hijack hands the connection to the handler (http.Hijacker): the server
+// forgets it, and bytes it had read ahead come first from the returned reader.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	switch {
+	case w.done:
+		return nil, nil, errAfterReturn
+	case w.hijacked:
+		return nil, nil, ErrHijacked
+	}
+	w.hijacked = true
+	return w.c.hijack()
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}

@@ -1,0 +1,269 @@
+package holdfast
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"holdfast/internal/http1"
+)
+
+// A Server serves HTTP/1.x on persistent connections. Its zero value, with a
+// Handler, is ready to use; its fields must not change once it serves.
+type Server struct {
+	// Addr is the TCP address ListenAndServe listens on; "" means ":http".
+	Addr string
+
+	// Handler answers requests; nil means http.DefaultServeMux.
+	Handler http.Handler
+
+	// Policy decides how connections are kept; the zero value is the
+	// default policy.
+	Policy Policy
+
+	// Engine picks how connections are driven; the zero value picks the
+	// best one for the system.
+	Engine Engine
+
+	// MaxRequestLineBytes bounds the request line (414 beyond it); 0 means
+	// 8 KiB.
+	MaxRequestLineBytes int
+
+	// MaxHeaderBytes bounds the request head, request line included (431
+	// beyond it); 0 means 64 KiB.
+	MaxHeaderBytes int
+
+	// MaxBodyBytes bounds a request body (413 beyond it); 0 means no limit.
+	MaxBodyBytes int64
+
+	// AccessLog, when set, receives one line per request, with the
+	// connection it rode and whether the connection was kept.
+	AccessLog io.Writer
+
+	// ErrorLog receives handler panics and accept errors; nil means the
+	// standard logger.
+	ErrorLog *log.Logger
+
+	initOnce sync.Once
+	pol      policy        // resolved Policy; set once by init
+	limits   http1.Limits  // set once by init
+	logMu    sync.Mutex    // serializes AccessLog writes
+	stats    counters      // atomic
+	nextID   atomic.Uint64 // connection IDs
+	closing  atomic.Bool   // Shutdown or Close called
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{} // guarded by mu
+	conns     map[*conn]struct{}         // guarded by mu
+	drained   chan struct{}              // guarded by mu; closed when conns empties during Shutdown
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.pol = s.Policy.resolve()
+		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
+		s.listeners = make(map[*net.Listener]struct{})
+		s.conns = make(map[*conn]struct{})
+	})
+}
+
+// ListenAndServe listens on s.Addr and serves until Shutdown or Close, when
+// it returns ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	if s.closing.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":http"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l and serves each. It closes l when it
+// returns; after Shutdown or Close it returns ErrServerClosed.
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	if !s.trackListener(&l, true) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.trackListener(&l, false)
+	defer l.Close()
+	switch s.Engine.resolve() {
+	case EngineGoroutine:
+		return s.acceptLoop(l)
+	}
+	return ErrUnknownEngine
+}
+
+// acceptLoop is the goroutine engine's acceptor: one goroutine per
+// connection.
+func (s *Server) acceptLoop(l net.Listener) error {
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if !isTemporary(err) {
+				return err
+			}
+			// Out of file descriptors or similar: wait for some to be
+			// released instead of spinning, as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logf("accept error: %v; retrying in %v", err, backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		c := newConn(s, nc)
+		if !s.trackConn(c, true) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+func isTemporary(err error) bool {
+	var ne interface{ Temporary() bool }
+	return errors.As(err, &ne) && ne.Temporary()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, closes idle
+// connections at once, lets requests in flight finish (their responses carry
+// Connection: close) and returns when every connection is gone or ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.closing.Store(true)
+	s.mu.Lock()
+	s.closeListenersLocked()
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+		if len(s.conns) == 0 {
+			close(s.drained)
+		}
+	}
+	drained := s.drained
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.wake()
+	}
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once; handlers still
+// running see their request contexts cancelled.
+func (s *Server) Close() error {
+	s.init()
+	s.closing.Store(true)
+	s.mu.Lock()
+	s.closeListenersLocked()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.abort()
+	}
+	return nil
+}
+
+func (s *Server) closeListenersLocked() {
+	for l := range s.listeners {
+		(*l).Close()
+	}
+	clear(s.listeners)
+}
+
+func (s *Server) trackListener(l *net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closing.Load() {
+			return false
+		}
+		s.listeners[l] = struct{}{}
+	} else {
+		delete(s.listeners, l)
+	}
+	return true
+}
+
+func (s *Server) trackConn(c *conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closing.Load() {
+			return false
+		}
+		s.conns[c] = struct{}{}
+		return true
+	}
+	delete(s.conns, c)
+	if len(s.conns) == 0 && s.drained != nil {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+	return true
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Connections describes every open connection.
+func (s *Server) Connections() []ConnInfo {
+	s.init()
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	infos := make([]ConnInfo, 0, len(conns))
+	for _, c := range conns {
+		infos = append(infos, c.info(now))
+	}
+	return infos
+}
+
+func (s *Server) handler() http.Handler {
+	if s.Handler != nil {
+		return s.Handler
+	}
+	return http.DefaultServeMux
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.ErrorLog != nil {
+		s.ErrorLog.Printf(format, args...)
+		return
+	}
+	log.Printf("holdfast: "+format, args...)
+}

@@ -1,0 +1,172 @@
+package holdfast_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"holdfast"
+	"holdfast/internal/sockopt"
+)
+
+// Shutdown while requests are in flight: none fails, each carries
+// Connection: close, idle connections close at once, and Shutdown returns
+// once all are gone, leaving no goroutine behind (run checks).
+func TestShutdownDrains(t *testing.T) {
+	const inflight = 8
+	started := make(chan struct{}, inflight)
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		w.Write([]byte("done"))
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		idle := make([]*client, 4)
+		for i := range idle {
+			idle[i] = ts.dial(t)
+			idle[i].get("/")
+		}
+		var wg sync.WaitGroup
+		results := make(chan string, inflight)
+		for i := 0; i < inflight; i++ {
+			c := ts.dial(t)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+				resp, body := c.response("GET")
+				if resp.StatusCode != 200 || body != "done" || !resp.Close {
+					results <- "in-flight request failed or kept its connection"
+				}
+				c.expectClosed()
+			}()
+		}
+		for i := 0; i < inflight; i++ {
+			<-started
+		}
+		shut := make(chan error, 1)
+		go func() { shut <- ts.Shutdown(context.Background()) }()
+		// Idle connections close at once, while requests are still held.
+		for _, c := range idle {
+			c.expectClosed()
+		}
+		select {
+		case err := <-shut:
+			t.Fatalf("Shutdown returned %v with requests in flight", err)
+		default:
+		}
+		close(release)
+		wg.Wait()
+		if err := <-shut; err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		close(results)
+		for r := range results {
+			t.Error(r)
+		}
+		st := ts.Stats()
+		if st.ConnectionsOpen != 0 || st.Closed[holdfast.CloseShutdown] != uint64(len(idle)+inflight) {
+			t.Fatalf("open %d, shutdown closes %d", st.ConnectionsOpen, st.Closed[holdfast.CloseShutdown])
+		}
+	})
+}
+
+func TestShutdownDeadline(t *testing.T) {
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		waitStats(t, ts.Server, "a request", func(st holdfast.Stats) bool { return st.Requests == 1 })
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := ts.Shutdown(ctx); err != context.DeadlineExceeded {
+			t.Fatalf("Shutdown: %v, want DeadlineExceeded", err)
+		}
+		close(release)
+		c.response("GET")
+	})
+}
+
+func TestServeAfterShutdown(t *testing.T) {
+	s := &holdfast.Server{}
+	s.Shutdown(context.Background())
+	if err := s.ListenAndServe(); err != holdfast.ErrServerClosed {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// The policy's TCP options are set on every accepted socket (read back
+// with getsockopt).
+func TestTCPOptionsApplied(t *testing.T) {
+	if !sockopt.Supported {
+		t.Skip("TCP_USER_TIMEOUT is not available on this system")
+	}
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		for _, tc := range []struct {
+			name   string
+			policy holdfast.Policy
+			want   sockopt.Options
+		}{
+			{"defaults", holdfast.Policy{}, sockopt.Options{KeepAlive: true, Idle: 30 * time.Second, Interval: 10 * time.Second, Count: 4, UserTimeout: 70 * time.Second}},
+			{"custom", holdfast.Policy{TCPKeepAliveIdle: 2 * time.Second, TCPKeepAliveInterval: time.Second, TCPKeepAliveCount: 3, TCPUserTimeout: 3 * time.Second},
+				sockopt.Options{KeepAlive: true, Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}},
+			{"classic", holdfast.Policy{}.ClassicTCPKeepAlive(), sockopt.Options{KeepAlive: true, Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 10}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ts := newRecordingServer(t, e, connID, func(s *holdfast.Server) { s.Policy = tc.policy })
+				c := ts.dial(t)
+				c.get("/") // the server has applied its options before serving
+				got, err := sockopt.Read(<-ts.accepted)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.want.UserTimeout == 0 {
+					got.UserTimeout = 0 // the system default stays
+				}
+				if got != tc.want {
+					t.Fatalf("got %+v, want %+v", got, tc.want)
+				}
+			})
+		}
+	})
+}
+
+func TestTCPKeepAliveOff(t *testing.T) {
+	if !sockopt.Supported {
+		t.Skip("reading socket options back needs Linux")
+	}
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newRecordingServer(t, e, connID, func(s *holdfast.Server) { s.Policy.TCPKeepAlive = holdfast.Off })
+		ts.dial(t).get("/")
+		got, err := sockopt.Read(<-ts.accepted)
+		if err != nil || got.KeepAlive || got.UserTimeout != 0 {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+	})
+}
+
+func TestConnectionsSnapshot(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, connID)
+		c := ts.dial(t)
+		c.get("/")
+		c.get("/")
+		var infos []holdfast.ConnInfo
+		waitStats(t, ts.Server, "an idle connection", func(holdfast.Stats) bool {
+			infos = ts.Connections()
+			return len(infos) == 1 && infos[0].State == holdfast.StateIdle
+		})
+		ci := infos[0]
+		if ci.Requests != 2 || ci.Remote != c.nc.LocalAddr().String() || ci.BytesIn == 0 || ci.BytesOut == 0 || ci.Age < ci.Idle {
+			t.Fatalf("%+v", ci)
+		}
+	})
+}
