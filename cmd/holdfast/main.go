@@ -32,6 +32,9 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "help", "-h", "-help", "--help":
 			usage(stdout)
+			fmt.Fprintln(stdout)
+			var cfg serveConfig
+			serveUsage(serveFlags(&cfg), stdout)
 			return 0
 		}
 		if run, ok := commands[args[0]]; ok {

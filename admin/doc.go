@@ -1,0 +1,7 @@
+// Package admin serves a holdfast server's insight over HTTP: its counters
+// (GET /stats), its open connections (GET /connections) and a live page
+// (GET /) that shows both, refreshed every second.
+//
+// It listens on its own address (holdfast serve --admin ADDR), apart from
+// the traffic it describes, so that looking never changes what is seen.
+package admin

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"holdfast"
+	"holdfast/admin"
+	"holdfast/demo"
+)
+
+// serveConfig is what the serve flags set.
+type serveConfig struct {
+	listen, admin, accessLog, engine string
+	drainTimeout                     time.Duration
+	noKeepAlive, noAdvertise         bool
+	noTCPKeepAlive, classicTCP       bool
+	policy                           holdfast.Policy
+	maxBody                          int64
+	dir                              string
+}
+
+func serveFlags(cfg *serveConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	p := &cfg.policy
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "`ADDR` to serve on")
+	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (/stats, /connections, live page at /); off unless given")
+	fs.StringVar(&cfg.accessLog, "access-log", "", "write an access log line per request to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.engine, "engine", "auto", "connection `ENGINE`: auto, goroutine or epoll")
+	fs.DurationVar(&p.IdleTimeout, "idle-timeout", holdfast.DefaultIdleTimeout, "hold time of an idle keep-alive connection (0: no limit)")
+	fs.DurationVar(&p.HeaderTimeout, "header-timeout", holdfast.DefaultHeaderTimeout, "a started request head must complete within this, else 408 (0: no limit)")
+	fs.DurationVar(&p.BodyTimeout, "body-timeout", holdfast.DefaultBodyTimeout, "longest wait for the next bytes of a request body (0: no limit)")
+	fs.DurationVar(&p.SendTimeout, "send-timeout", holdfast.DefaultSendTimeout, "longest write to a client that is not reading (0: no limit)")
+	fs.IntVar(&p.MaxRequests, "max-requests", holdfast.DefaultMaxRequests, "`N` requests per connection before it closes (0: no limit)")
+	fs.DurationVar(&p.MaxAge, "max-age", holdfast.DefaultMaxAge, "age after which a connection closes at its next response (0: no limit)")
+	fs.Int64Var(&p.DrainLimit, "drain-limit", holdfast.DefaultDrainLimit, "`BYTES` of an unread request body read to keep the connection")
+	fs.Int64Var(&cfg.maxBody, "max-body", 0, "largest request body accepted in `BYTES`, else 413 (0: no limit)")
+	fs.BoolVar(&cfg.noKeepAlive, "no-keepalive", false, "short connections: every response closes its connection")
+	fs.BoolVar(&cfg.noAdvertise, "no-keepalive-header", false, "do not send Keep-Alive: timeout=, max= hints")
+	fs.BoolVar(&cfg.noTCPKeepAlive, "no-tcp-keepalive", false, "do not send TCP keepalive probes")
+	fs.DurationVar(&p.TCPKeepAliveIdle, "tcp-keepalive-idle", holdfast.DefaultTCPKeepAliveIdle, "quiet time before the first TCP keepalive probe")
+	fs.DurationVar(&p.TCPKeepAliveInterval, "tcp-keepalive-interval", holdfast.DefaultTCPKeepAliveInterval, "time between unanswered TCP keepalive probes")
+	fs.IntVar(&p.TCPKeepAliveCount, "tcp-keepalive-count", holdfast.DefaultTCPKeepAliveCount, "`N` unanswered probes before the peer is declared dead")
+	fs.DurationVar(&p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
+	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
+	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	return fs
+}
+
+func serveUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `Usage: holdfast [serve] [flags] [DIR]
+
+Serves the files in DIR, or without DIR a built-in demo page whose 32
+sub-resources ride a few kept-alive connections (try it with --no-keepalive).
+SIGINT or SIGTERM drains in-flight requests and exits.
+
+Flags:
+`)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		arg := "--" + f.Name
+		if name != "" {
+			arg += " " + strings.ToUpper(name)
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			def = " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  %-34s %s%s\n", arg, usage, def)
+	})
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	var cfg serveConfig
+	fs := serveFlags(&cfg)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			serveUsage(fs, stdout)
+			return 0
+		}
+		fmt.Fprintf(stderr, "holdfast serve: %v (see holdfast serve --help)\n", err)
+		return 2
+	}
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		cfg.dir = fs.Arg(0)
+	default:
+		fmt.Fprintf(stderr, "holdfast serve: one directory at most, got %q\n", fs.Args())
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, &cfg, stderr); err != nil {
+		fmt.Fprintf(stderr, "holdfast serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the server until ctx ends, then drains it.
+func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
+	srv, err := newServer(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.accessLog != "" {
+		closeLog, err := openAccessLog(srv, cfg.accessLog)
+		if err != nil {
+			return err
+		}
+		defer closeLog()
+	}
+	l, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	var adminSrv *holdfast.Server
+	if cfg.admin != "" {
+		if adminSrv, err = startAdmin(cfg.admin, srv, log); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	what := "the demo site"
+	if cfg.dir != "" {
+		what = cfg.dir
+	}
+	fmt.Fprintf(log, "holdfast: serving %s on http://%s (engine %s, keep-alive %s)\n", what, l.Addr(), srv.Engine, keepAliveSummary(cfg))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(log, "holdfast: draining connections")
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.drainTimeout)
+	defer cancel()
+	err = srv.Shutdown(dctx)
+	if adminSrv != nil {
+		adminSrv.Close()
+	}
+	<-errc
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("drain: %w", err)
+	}
+	fmt.Fprintln(log, "holdfast: stopped")
+	return nil
+}
+
+func newServer(cfg *serveConfig) (*holdfast.Server, error) {
+	engine, err := holdfast.ParseEngine(cfg.engine)
+	if err != nil {
+		return nil, fmt.Errorf("--engine %q: want auto, goroutine or epoll", cfg.engine)
+	}
+	p := cfg.policy
+	// On the command line 0 means "no limit"; in a Policy that is negative.
+	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge} {
+		if *d == 0 {
+			*d = -1
+		}
+	}
+	if p.MaxRequests == 0 {
+		p.MaxRequests = -1
+	}
+	if cfg.noKeepAlive {
+		p.KeepAlive = holdfast.Off
+	}
+	if cfg.noAdvertise {
+		p.AdvertiseKeepAlive = holdfast.Off
+	}
+	if cfg.classicTCP {
+		p = p.ClassicTCPKeepAlive()
+	}
+	if cfg.noTCPKeepAlive {
+		p.TCPKeepAlive = holdfast.Off
+	}
+	var h http.Handler
+	if cfg.dir != "" {
+		if st, err := os.Stat(cfg.dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%q is not a directory", cfg.dir)
+		}
+		h = http.FileServer(http.Dir(cfg.dir))
+	} else {
+		h = demo.Handler(func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) })
+	}
+	return &holdfast.Server{Handler: h, Policy: p, Engine: engine, MaxBodyBytes: cfg.maxBody}, nil
+}
+
+func keepAliveSummary(cfg *serveConfig) string {
+	if cfg.noKeepAlive {
+		return "off"
+	}
+	p := cfg.policy
+	return fmt.Sprintf("idle %v, %d requests, max age %v", p.IdleTimeout, p.MaxRequests, p.MaxAge)
+}
+
+func openAccessLog(srv *holdfast.Server, path string) (func(), error) {
+	if path == "-" {
+		srv.AccessLog = os.Stdout
+		return func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	srv.AccessLog = f
+	return func() { f.Close() }, nil
+}
+
+func startAdmin(addr string, srv *holdfast.Server, log io.Writer) (*holdfast.Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--admin: %w", err)
+	}
+	a := &holdfast.Server{Handler: admin.Handler(srv)}
+	go a.Serve(l)
+	fmt.Fprintf(log, "holdfast: admin on http://%s (/stats, /connections, live page at /)\n", l.Addr())
+	return a, nil
+}
