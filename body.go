@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"sync"
-	"time"
 
 	"holdfast/internal/http1"
 )
@@ -35,7 +34,7 @@ var errBodyTimeout = errors.New("holdfast: request body timed out")
 func newBody(c *conn, h *http1.Request, req *http.Request) *body {
 	b := &body{c: c, req: req, chunked: h.Chunked, remaining: h.ContentLength, limit: c.srv.MaxBodyBytes}
 	if h.Chunked {
-		c.chunk.Reset()
+		c.ex.chunk.Reset()
 	}
 	return b
 }
@@ -61,7 +60,7 @@ func (b *body) Read(p []byte) (int, error) {
 	b.read += int64(n)
 	if b.limit > 0 && b.read > b.limit {
 		n, err = 0, ErrBodyTooLarge
-		b.c.tooLarge = true
+		b.c.ex.tooLarge = true
 	}
 	if err != nil && err != io.EOF {
 		b.err = err
@@ -85,7 +84,7 @@ func (b *body) Close() error {
 // readLocked reads payload into p.
 func (b *body) readLocked(p []byte) (int, error) {
 	c := b.c
-	if !b.chunked && c.in.len() == 0 && len(p) >= inbufSize {
+	if !b.chunked && c.ex.in.len() == 0 && len(p) >= inbufSize {
 		// A large read with nothing buffered goes straight from the
 		// socket into p: no copy through the input buffer.
 		n, err := c.readBody(p[:min(int64(len(p)), b.remaining)])
@@ -116,30 +115,32 @@ func (b *body) next(max int) ([]byte, error) {
 		return b.nextChunked(max)
 	}
 	c := b.c
-	for b.remaining > 0 && c.in.len() == 0 {
+	in := &c.ex.in
+	for b.remaining > 0 && in.len() == 0 {
 		if _, err := c.fillBody(); err != nil {
 			return nil, b.eof(0, err)
 		}
 	}
-	n := int(min(int64(max), b.remaining, int64(c.in.len())))
-	chunk := c.in.bytes()[:n]
-	c.in.consume(n)
+	n := int(min(int64(max), b.remaining, int64(in.len())))
+	chunk := in.bytes()[:n]
+	in.consume(n)
 	b.remaining -= int64(n)
 	return chunk, b.eof(n, nil)
 }
 
 func (b *body) nextChunked(max int) ([]byte, error) {
 	c := b.c
+	ex := c.ex
 	for {
-		payload, n, err := c.chunk.DecodeMax(c.in.bytes(), max)
-		c.in.consume(n)
+		payload, n, err := ex.chunk.DecodeMax(ex.in.bytes(), max)
+		ex.in.consume(n)
 		switch {
 		case err != nil:
-			c.badBody = err
+			ex.badBody = err
 			return nil, err
 		case len(payload) > 0:
 			return payload, nil
-		case c.chunk.Done():
+		case ex.chunk.Done():
 			b.sawEOF = true
 			b.setTrailers()
 			return nil, io.EOF
@@ -155,7 +156,7 @@ func (b *body) nextChunked(max int) ([]byte, error) {
 // setTrailers copies the received trailer fields into the request, apart
 // from those that must not be trailers (RFC 9110 §6.5.1).
 func (b *body) setTrailers() {
-	for _, f := range b.c.chunk.Trailers() {
+	for _, f := range b.c.ex.chunk.Trailers() {
 		name := http1.CanonicalFieldName(f.Name)
 		switch name {
 		case "Content-Length", "Transfer-Encoding", "Host", "Trailer", "Connection", "Content-Type":
@@ -208,17 +209,17 @@ func (b *body) drainLocked(limit int64) bool {
 	return false
 }
 
-// readBody reads body bytes straight from the socket under the body timeout.
+// readBody reads body bytes straight from the socket, under the body
+// timeout.
 func (c *conn) readBody(p []byte) (int, error) {
 	prev := c.getState()
 	c.setState(StateReadingBody)
 	defer c.setState(prev)
-	if c.pol.bodyTimeout > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(c.pol.bodyTimeout))
-	}
-	n, err := c.read(p)
+	n, err := c.wire.readBody(p)
+	c.countIn(n)
 	if err != nil {
-		c.noteBodyError(err)
+		c.setReason(classify(err, false))
+		c.ex.bodyBroken = true
 		if isTimeout(err) {
 			err = errBodyTimeout
 		}
@@ -228,15 +229,11 @@ func (c *conn) readBody(p []byte) (int, error) {
 
 // fillBody reads more body bytes into the input buffer.
 func (c *conn) fillBody() (int, error) {
-	if !c.in.ensure(inbufSize) {
+	in := &c.ex.in
+	if !in.ensure(inbufSize) {
 		return 0, errBufferFull
 	}
-	n, err := c.readBody(c.in.space())
-	c.in.commit(n)
+	n, err := c.readBody(in.space())
+	in.commit(n)
 	return n, err
-}
-
-func (c *conn) noteBodyError(err error) {
-	c.setReason(classify(err, false))
-	c.bodyBroken = true
 }

@@ -7,98 +7,72 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"holdfast/internal/http1"
-	"holdfast/internal/sockopt"
 )
 
-// conn is one server connection: its identity, its place in the state
-// machine, its counters and its buffers. The request cycle in request.go,
-// response.go and body.go works on it; an engine drives it.
+// conn is one server connection's record: its identity, its place in the
+// state machine and its counters. It is all that an idle connection costs
+// on the epoll engine; what a request needs while it is served lives in an
+// exchange, attached for the request's time. The request cycle (cycle.go,
+// body.go, response.go) works on it; an engine drives it through its wire.
 type conn struct {
 	srv     *Server
-	pol     *policy
-	nc      net.Conn
+	wire    wire // the engine's side of the socket
 	id      uint64
 	remote  string
-	created time.Time
+	created int64 // monotonic ns (since epoch) at accept
 
 	// Read by Connections and Shutdown from other goroutines.
 	state    atomic.Uint32 // ConnState
-	idleFrom atomic.Int64  // ns since created when the last request ended
+	idleFrom atomic.Int64  // monotonic ns when the last request ended
 	nreq     atomic.Uint64
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
 
-	// waitingHead is true while the serve goroutine blocks for the first
-	// byte of a request, the only wait Shutdown may interrupt.
-	mu          sync.Mutex
-	waitingHead bool // guarded by mu
-
-	// Owned by the serve goroutine (and by the handler goroutine, which
-	// is the same one in the goroutine engine).
-	ctx       context.Context // the connection's context: the request contexts' parent
-	cancelCtx context.CancelFunc
-	in        inbuf
-	out       []byte
-	parser    http1.Parser
-	head      http1.Request
+	// Owned by the goroutine serving the connection: in the goroutine
+	// engine its own, in the epoll engine its loop or the handler's
+	// goroutine while a request is served.
+	ex        *exchange // nil while idle (epoll engine)
 	reason    CloseReason
 	hijacked  bool
 	responded bool  // the connection closes right after a response
-	peerGone  error // set when the peer closed or failed while a handler ran
-	bg        bgRead
-
-	// Per-request scratch, reused so a request allocates less. None of it
-	// is reachable by a handler after it returns.
-	reqTmpl    http.Request // filled, then copied by WithContext
-	respHeader http.Header  // the response's header map, cleared per request
-	pend       []byte       // the response's held-back body
-	chunk      http1.ChunkedDecoder
-
-	// Set while reading a request body (possibly on a handler's
-	// goroutine; read by the serve goroutine after the body is detached).
-	tooLarge   bool  // the body passed Server.MaxBodyBytes
-	badBody    error // the chunked framing was invalid
-	bodyBroken bool  // reading the body failed: the framing is lost
+	peerGone  error // the peer closed or failed while a handler ran
 }
 
-// outbufSize is the output buffer size: writes up to it are coalesced, so
-// a small response leaves in one system call with its head, and pipelined
-// responses leave together.
-const outbufSize = 4 << 10
+// epoch is the origin of the monotonic times kept in int64 fields.
+var epoch = time.Now()
 
-func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{
-		srv:     s,
-		pol:     &s.pol,
-		nc:      nc,
-		id:      s.nextID.Add(1),
-		remote:  nc.RemoteAddr().String(),
-		created: time.Now(),
-	}
-	c.parser.Limits = s.limits
-	c.head.Reset()
-	c.respHeader = make(http.Header)
-	c.out = make([]byte, 0, outbufSize)
-	c.pend = make([]byte, 0, pendingMax)
+func monotime() int64 { return int64(time.Since(epoch)) }
+
+func (c *conn) init(s *Server, w wire, remote string) {
+	c.srv = s
+	c.wire = w
+	c.id = s.nextID.Add(1)
+	c.remote = remote
+	c.created = monotime()
+	c.idleFrom.Store(c.created)
 	s.stats.accepted.Add(1)
 	s.stats.open.Add(1)
-	return c
 }
 
-// setup applies the socket options and builds the connection's context.
-func (c *conn) setup() {
-	if err := sockopt.Apply(c.nc, c.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
-		c.srv.logf("setting socket options on %s: %v", c.remote, err)
+// The connection is the parent context of its requests: it carries the
+// connection ID and local address, and is never cancelled itself (each
+// request's own context is), so that it costs no allocation.
+func (c *conn) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *conn) Done() <-chan struct{}       { return nil }
+func (c *conn) Err() error                  { return nil }
+func (c *conn) Value(key any) any {
+	switch key {
+	case connIDKey{}:
+		return c.id
+	case http.LocalAddrContextKey:
+		return c.wire.localAddr()
 	}
-	ctx := context.WithValue(context.Background(), connIDKey{}, c.id)
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.nc.LocalAddr())
-	c.ctx, c.cancelCtx = context.WithCancel(ctx)
+	return nil
 }
 
 // allowedNext lists, per state, the states it may move to: the transitions
@@ -129,68 +103,40 @@ func (c *conn) setState(to ConnState) {
 	from := ConnState(c.state.Swap(uint32(to)))
 	if from != to && allowedNext[from]&(1<<to) == 0 {
 		badTransitions.Add(1)
-		println("BAD", from.String(), to.String())
 	}
 }
 
 func (c *conn) getState() ConnState { return ConnState(c.state.Load()) }
 
-func (c *conn) info(now time.Time) ConnInfo {
+func (c *conn) info(now int64) ConnInfo {
 	st := c.getState()
 	ci := ConnInfo{
 		ID:       c.id,
 		Remote:   c.remote,
 		State:    st,
-		Age:      now.Sub(c.created),
+		Age:      time.Duration(now - c.created),
 		Requests: c.nreq.Load(),
 		BytesIn:  c.bytesIn.Load(),
 		BytesOut: c.bytesOut.Load(),
 	}
 	if st == StateIdle || st == StateNew {
-		ci.Idle = ci.Age - time.Duration(c.idleFrom.Load())
+		ci.Idle = time.Duration(now - c.idleFrom.Load())
 	}
 	return ci
 }
 
-// beginHeadWait marks the start of a wait for a new request; it reports
-// false if the server is shutting down, in which case the connection closes.
-// The deadline is set under mu so that wake cannot be overtaken by it.
-func (c *conn) beginHeadWait(deadline time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.srv.closing.Load() {
-		return false
-	}
-	c.waitingHead = true
-	c.nc.SetReadDeadline(deadline)
-	return true
-}
-
-// wake interrupts a connection waiting for a new request (Shutdown).
-func (c *conn) wake() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.waitingHead {
-		c.nc.SetReadDeadline(aLongTimeAgo)
-	}
-}
-
-// abort closes the socket under a running connection (Close).
-func (c *conn) abort() { c.nc.Close() }
-
-var aLongTimeAgo = time.Unix(1, 0)
-
-// idleDeadline is when the wait for the next request ends, and the reason
-// the connection closes then: the hold time, or the age cap if it comes
-// first.
-func (c *conn) idleDeadline(now time.Time) (time.Time, CloseReason) {
-	var d time.Time
+// idleDeadline is when the wait for the next request ends (monotonic ns,
+// 0 for never), and the reason the connection closes then: the hold time,
+// or the age cap if it comes first.
+func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
+	pol := &c.srv.pol
+	var d int64
 	reason := CloseIdleTimeout
-	if c.pol.idleTimeout > 0 {
-		d = now.Add(c.pol.idleTimeout)
+	if pol.idleTimeout > 0 {
+		d = now + int64(pol.idleTimeout)
 	}
-	if c.pol.maxAge > 0 {
-		if end := c.created.Add(c.pol.maxAge); d.IsZero() || end.Before(d) {
+	if pol.maxAge > 0 {
+		if end := c.created + int64(pol.maxAge); d == 0 || end < d {
 			d, reason = end, CloseMaxAge
 		}
 	}
@@ -200,9 +146,10 @@ func (c *conn) idleDeadline(now time.Time) (time.Time, CloseReason) {
 // closeAfter decides, as a response head is written, whether the
 // connection closes after it (RFC 9112 §9.3 and the Policy); reasonNone
 // keeps it.
-func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now time.Time) CloseReason {
+func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseReason {
+	pol := &c.srv.pol
 	switch {
-	case !c.pol.keepAlive:
+	case !pol.keepAlive:
 		return CloseKeepAliveOff
 	case !http1.Persistent(h.Version, h.Close, h.KeepAlive):
 		return CloseClient
@@ -212,9 +159,9 @@ func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now time.Time) Cl
 		return CloseClient
 	case c.srv.closing.Load():
 		return CloseShutdown
-	case c.pol.maxRequests > 0 && c.nreq.Load() >= uint64(c.pol.maxRequests):
+	case pol.maxRequests > 0 && c.nreq.Load() >= uint64(pol.maxRequests):
 		return CloseMaxRequests
-	case c.pol.maxAge > 0 && now.Sub(c.created) >= c.pol.maxAge:
+	case pol.maxAge > 0 && now-c.created >= int64(pol.maxAge):
 		return CloseMaxAge
 	}
 	return reasonNone
@@ -224,15 +171,15 @@ func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now time.Time) Cl
 // response that keeps the connection: the real remaining hold time in whole
 // seconds, rounded down so it is never above the truth, and the requests
 // left (-1: no cap).
-func (c *conn) keepAliveHint(now time.Time) (timeout, remaining int) {
+func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 	d, _ := c.idleDeadline(now)
 	timeout = -1
-	if !d.IsZero() {
-		timeout = int(d.Sub(now) / time.Second)
+	if d != 0 {
+		timeout = int(time.Duration(d-now) / time.Second)
 	}
 	remaining = -1
-	if c.pol.maxRequests > 0 {
-		remaining = c.pol.maxRequests - int(c.nreq.Load())
+	if max := c.srv.pol.maxRequests; max > 0 {
+		remaining = max - int(c.nreq.Load())
 	}
 	return timeout, remaining
 }
@@ -275,42 +222,54 @@ func (c *conn) setReason(r CloseReason) {
 	}
 }
 
-// read reads from the socket, counting bytes.
-func (c *conn) read(p []byte) (int, error) {
-	n, err := c.nc.Read(p)
-	c.bytesIn.Add(uint64(n))
-	c.srv.stats.bytesIn.Add(uint64(n))
-	return n, err
-}
-
-// write writes to the socket under the send timeout, counting bytes.
-func (c *conn) write(p []byte) (int, error) {
-	if c.pol.sendTimeout > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(c.pol.sendTimeout))
+// countIn and countOut keep the byte counters.
+func (c *conn) countIn(n int) {
+	if n > 0 {
+		c.bytesIn.Add(uint64(n))
+		c.srv.stats.bytesIn.Add(uint64(n))
 	}
-	n, err := c.nc.Write(p)
-	c.bytesOut.Add(uint64(n))
-	c.srv.stats.bytesOut.Add(uint64(n))
-	return n, err
 }
 
-// flush writes out the buffered output.
+func (c *conn) countOut(n int) {
+	if n > 0 {
+		c.bytesOut.Add(uint64(n))
+		c.srv.stats.bytesOut.Add(uint64(n))
+	}
+}
+
+// flush writes out the buffered output, blocking until it is written.
 func (c *conn) flush() error {
-	if len(c.out) == 0 {
+	ex := c.ex
+	if len(ex.out) == 0 {
 		return nil
 	}
-	_, err := c.write(c.out)
-	c.out = c.out[:0]
+	n, err := c.wire.write(ex.out)
+	c.countOut(n)
+	ex.out = ex.out[:0]
 	if err != nil {
 		c.setReason(classify(err, true))
+		c.peerGone = err
+	}
+	return err
+}
+
+// writeThrough writes the buffered output and then p, in one system call
+// where the platform allows (writev), skipping a copy of large bodies.
+func (c *conn) writeThrough(p []byte) error {
+	ex := c.ex
+	n, err := c.wire.writev(ex.out, p)
+	c.countOut(int(n))
+	ex.out = ex.out[:0]
+	if err != nil {
+		c.setReason(classify(err, true))
+		c.peerGone = err
 	}
 	return err
 }
 
 // finish closes the connection and accounts for it. It runs once, on the
-// serve goroutine, whatever ended the connection.
+// goroutine serving the connection, whatever ended it.
 func (c *conn) finish() {
-	c.cancelCtx()
 	if c.hijacked {
 		c.srv.stats.open.Add(-1)
 		c.srv.trackConn(c, false)
@@ -318,15 +277,16 @@ func (c *conn) finish() {
 	}
 	c.setState(StateClosing)
 	c.setReason(CloseReadError) // only if nothing more precise was recorded
-	if c.flush() == nil && c.lingerNeeded() {
-		c.linger()
+	if c.ex != nil {
+		if c.flush() == nil && c.lingerNeeded() {
+			c.wire.linger()
+		}
+		c.releaseExchange()
 	}
-	c.nc.Close()
+	c.wire.close()
 	c.setState(StateClosed)
 	c.srv.stats.connClosed(c.reason, c.nreq.Load())
 	c.srv.trackConn(c, false)
-	c.in.release()
-	c.out = nil
 }
 
 // lingerNeeded reports whether closing now could destroy the response just
@@ -339,7 +299,7 @@ func (c *conn) lingerNeeded() bool {
 	if !c.responded {
 		return false // closing an idle connection: nothing in flight
 	}
-	return c.in.len() > 0 || c.reason != CloseClient
+	return c.ex.in.len() > 0 || c.reason != CloseClient
 }
 
 // Lingering close bounds: long enough for a client to read a response and
@@ -348,26 +308,6 @@ const (
 	lingerTime  = 2 * time.Second
 	lingerBytes = 256 << 10
 )
-
-// linger half-closes the connection and reads (discarding) until the client
-// closes, lingerTime passes or lingerBytes arrive — the lingering close that
-// RFC 9112 §9.6 asks of a server that closes while the client may still send.
-func (c *conn) linger() {
-	type closeWriter interface{ CloseWrite() error }
-	cw, ok := c.nc.(closeWriter)
-	if !ok || cw.CloseWrite() != nil {
-		return
-	}
-	c.nc.SetReadDeadline(time.Now().Add(lingerTime))
-	var buf [4096]byte
-	for total := 0; total < lingerBytes; {
-		n, err := c.nc.Read(buf[:])
-		total += n
-		if err != nil {
-			return
-		}
-	}
-}
 
 type connIDKey struct{}
 

@@ -29,16 +29,18 @@ func (c *conn) serveRequest(headLen int) bool {
 	if n > 1 {
 		c.srv.stats.reused.Add(1)
 	}
+	ex := c.ex
 	start := time.Now()
 	if status := c.precheck(); status != 0 {
-		c.in.consume(headLen)
+		ex.in.consume(headLen)
 		c.respondError(status, http.StatusText(status), CloseProtocolError)
 		return false
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
+	ctx, cancel := context.WithCancel(c)
 	defer cancel()
-	req, err := newRequest(&c.reqTmpl, ctx, &c.head, c.in.bytes()[:headLen], c.remote)
-	c.in.consume(headLen)
+	ex.cancel = cancel
+	req, err := newRequest(&ex.reqTmpl, ctx, &ex.head, ex.in.bytes()[:headLen], c.remote)
+	ex.in.consume(headLen)
 	if err != nil {
 		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
 		return false
@@ -46,18 +48,18 @@ func (c *conn) serveRequest(headLen int) bool {
 	w := newResponse(c, req)
 	b := c.attachBody(req, w)
 	if b == nil {
-		c.startBackgroundRead(cancel)
+		c.wire.watch(cancel)
 	} else {
-		b.onEOF = func() { c.startBackgroundRead(cancel) }
+		b.onEOF = func() { c.wire.watch(cancel) }
 	}
 	c.runHandler(w, req)
 	if c.hijacked {
 		return false
 	}
 	keep := c.completeResponse(w, b)
-	c.stopBackgroundRead()
+	c.wire.unwatch()
 	c.logAccess(req, w, start, keep)
-	c.idleFrom.Store(int64(time.Since(c.created)))
+	c.idleFrom.Store(monotime())
 	return keep
 }
 
@@ -65,10 +67,11 @@ func (c *conn) serveRequest(headLen int) bool {
 // cannot be served: an expectation other than 100-continue (417) and a
 // declared body over the limit (413).
 func (c *conn) precheck() int {
+	h := &c.ex.head
 	switch {
-	case c.head.ExpectOther:
+	case h.ExpectOther:
 		return http.StatusExpectationFailed
-	case c.srv.MaxBodyBytes > 0 && c.head.ContentLength > c.srv.MaxBodyBytes:
+	case c.srv.MaxBodyBytes > 0 && h.ContentLength > c.srv.MaxBodyBytes:
 		return http.StatusRequestEntityTooLarge
 	}
 	return 0
@@ -76,12 +79,13 @@ func (c *conn) precheck() int {
 
 // attachBody gives the request its body, or http.NoBody.
 func (c *conn) attachBody(req *http.Request, w *response) *body {
-	if !c.head.Chunked && c.head.ContentLength <= 0 {
+	h := &c.ex.head
+	if !h.Chunked && h.ContentLength <= 0 {
 		req.Body = http.NoBody
 		return nil
 	}
-	b := newBody(c, &c.head, req)
-	if c.head.Expect100 {
+	b := newBody(c, h, req)
+	if h.Expect100 {
 		b.onFirst = w.sendContinue
 	}
 	req.Body = b
@@ -138,7 +142,7 @@ func (c *conn) completeResponse(w *response, b *body) bool {
 		// The response goes out before any drain: a client may wait for
 		// it before sending the rest of its body.
 		c.flush()
-		limit := c.pol.drainLimit
+		limit := c.srv.pol.drainLimit
 		if reason != reasonNone {
 			limit = 0 // closing anyway
 		}
@@ -146,7 +150,7 @@ func (c *conn) completeResponse(w *response, b *body) bool {
 			reason = CloseUnreadBody
 		}
 	}
-	if reason == reasonNone && c.bodyBroken {
+	if reason == reasonNone && c.ex.bodyBroken {
 		reason = CloseReadError
 	}
 	if reason != reasonNone {
@@ -161,8 +165,9 @@ func (c *conn) completeResponse(w *response, b *body) bool {
 // handler sent nothing itself: 400 for bad chunked framing, 408 for a
 // stalled body, 413 for a body over the limit. It reports whether it did.
 func (c *conn) bodyFailed(w *response) bool {
+	ex := c.ex
 	if w.headSent || w.wroteHeader {
-		if c.badBody != nil || c.tooLarge {
+		if ex.badBody != nil || ex.tooLarge {
 			w.closeReason = CloseProtocolError
 		}
 		return false
@@ -170,11 +175,11 @@ func (c *conn) bodyFailed(w *response) bool {
 	var status int
 	reason := CloseProtocolError
 	switch {
-	case c.badBody != nil:
+	case ex.badBody != nil:
 		status = http.StatusBadRequest
-	case c.tooLarge:
+	case ex.tooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case c.bodyBroken && c.reason == CloseBodyTimeout:
+	case ex.bodyBroken && c.reason == CloseBodyTimeout:
 		status, reason = http.StatusRequestTimeout, CloseBodyTimeout
 	default:
 		return false
@@ -191,11 +196,11 @@ func (c *conn) respondError(status int, msg string, reason CloseReason) {
 		msg = http.StatusText(status)
 	}
 	body := strconv.Itoa(status) + " " + msg + "\n"
-	b := http1.AppendStatusLine(c.out, status)
+	b := http1.AppendStatusLine(c.ex.out, status)
 	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\n\r\n"...)
-	c.out = append(b, body...)
+	c.ex.out = append(b, body...)
 	c.setReason(reason)
 	c.responded = true
 }
@@ -212,43 +217,29 @@ func (c *conn) rejectHead(err error) {
 }
 
 func (c *conn) writeContinue() {
-	c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+	c.ex.out = append(c.ex.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
 	c.flush()
 }
 
-// writeThrough writes the buffered output and then p in one system call
-// where the platform allows (writev), skipping a copy of large bodies.
-func (c *conn) writeThrough(p []byte) error {
-	bufs := net.Buffers{c.out, p}
-	if c.pol.sendTimeout > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(c.pol.sendTimeout))
-	}
-	n, err := bufs.WriteTo(c.nc)
-	c.bytesOut.Add(uint64(n))
-	c.srv.stats.bytesOut.Add(uint64(n))
-	c.out = c.out[:0]
-	if err != nil {
-		c.setReason(classify(err, true))
-		c.peerGone = err
-	}
-	return err
-}
-
-// hijack hands the socket to the handler.
+// hijack hands the socket to the handler, with the bytes read ahead of
+// the handler first in line on the returned reader.
 func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c.stopBackgroundRead()
+	c.wire.unwatch()
 	if err := c.flush(); err != nil {
 		return nil, nil, err
 	}
-	c.nc.SetDeadline(time.Time{})
+	nc, err := c.wire.hijack()
+	if err != nil {
+		return nil, nil, err
+	}
 	c.hijacked = true
 	c.setState(StateHijacked)
-	var r io.Reader = c.nc
-	if c.in.len() > 0 {
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(c.in.bytes())), c.nc)
+	var r io.Reader = nc
+	if in := &c.ex.in; in.len() > 0 {
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(in.bytes())), nc)
 	}
-	c.in.release()
-	return c.nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(c.nc)), nil
+	c.ex.in.release()
+	return nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(nc)), nil
 }
 
 // logAccess writes the access log line: who, what, the answer, and the

@@ -1,20 +1,72 @@
 package holdfast
 
 import (
-	"context"
+	"errors"
+	"net"
+	"sync"
 	"time"
+
+	"holdfast/internal/http1"
+	"holdfast/internal/sockopt"
 )
 
 // The goroutine engine: one goroutine per connection, blocking reads and
 // writes on net.Conn, deadlines from the runtime's timers. It runs
 // everywhere Go runs; the request cycle is shared with the other engines.
 
-// serve drives one connection until it closes.
-func (c *conn) serve() {
-	defer c.finish()
-	c.setup()
+// gconn is a connection of the goroutine engine, and its wire.
+type gconn struct {
+	conn
+	nc net.Conn
+
+	// waitingHead is true while the serve goroutine waits for the first
+	// byte of a request: the only wait Shutdown may interrupt.
+	mu          sync.Mutex
+	waitingHead bool // guarded by mu
+
+	bg bgRead // owned by the serve goroutine, and by the reader while active
+}
+
+// acceptLoop accepts connections on l, one goroutine each.
+func (s *Server) acceptLoop(l net.Listener) error {
+	var backoff time.Duration
 	for {
-		headLen, ok := c.readHead()
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if !isTemporary(err) {
+				return err
+			}
+			// Out of file descriptors or similar: wait for some to be
+			// released instead of spinning, as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logf("accept error: %v; retrying in %v", err, backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		g := &gconn{nc: nc}
+		g.init(s, g, nc.RemoteAddr().String())
+		if !s.trackConn(&g.conn, true) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go g.serve()
+	}
+}
+
+// serve drives one connection until it closes.
+func (g *gconn) serve() {
+	c := &g.conn
+	defer c.finish()
+	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+		c.srv.logf("setting socket options on %s: %v", c.remote, err)
+	}
+	c.attachExchange()
+	for {
+		headLen, ok := g.readHead()
 		if !ok || !c.serveRequest(headLen) {
 			return
 		}
@@ -36,22 +88,23 @@ type headWait struct {
 
 // readHead reads until a whole request head is buffered and parsed, and
 // returns its length. On false the connection closes (c.reason says why).
-func (c *conn) readHead() (int, bool) {
-	c.parser.Reset()
-	c.head.Reset()
+func (g *gconn) readHead() (int, bool) {
+	ex := g.ex
+	ex.parser.Reset()
+	ex.head.Reset()
 	var hw headWait
 	for {
-		if c.in.len() > 0 {
-			n, err := c.parser.ParseRequest(c.in.bytes(), &c.head)
+		if ex.in.len() > 0 {
+			n, err := ex.parser.ParseRequest(ex.in.bytes(), &ex.head)
 			if err != nil {
-				c.rejectHead(err)
+				g.rejectHead(err)
 				return 0, false
 			}
 			if n > 0 {
 				return n, true
 			}
 		}
-		if !c.fillHead(&hw) {
+		if !g.fillHead(&hw) {
 			return 0, false
 		}
 	}
@@ -60,20 +113,21 @@ func (c *conn) readHead() (int, bool) {
 // fillHead reads more of a request head. With nothing buffered this is the
 // idle wait, bounded by the hold time; once a head has started, the header
 // timeout bounds it.
-func (c *conn) fillHead(hw *headWait) bool {
+func (g *gconn) fillHead(hw *headWait) bool {
+	c, ex, pol := &g.conn, g.ex, &g.srv.pol
 	if c.flush() != nil {
 		return false
 	}
-	idle := c.in.len() == 0
+	idle := ex.in.len() == 0
 	var idleReason CloseReason
 	if idle {
 		if c.nreq.Load() > 0 {
 			c.setState(StateIdle)
 		}
-		c.in.shrink()
-		var deadline time.Time
-		deadline, idleReason = c.idleDeadline(time.Now())
-		if !c.beginHeadWait(deadline) {
+		ex.in.shrink()
+		var deadline int64
+		deadline, idleReason = c.idleDeadline(monotime())
+		if !g.beginHeadWait(deadline) {
 			c.setReason(CloseShutdown)
 			return false
 		}
@@ -84,14 +138,15 @@ func (c *conn) fillHead(hw *headWait) bool {
 			hw.started = time.Now() // bytes left over from the previous request
 		}
 		var deadline time.Time
-		if c.pol.headerTimeout > 0 {
-			deadline = hw.started.Add(c.pol.headerTimeout)
+		if pol.headerTimeout > 0 {
+			deadline = hw.started.Add(pol.headerTimeout)
 		}
-		c.nc.SetReadDeadline(deadline)
+		g.nc.SetReadDeadline(deadline)
 	}
-	n, err := c.in.readFrom(c.read, c.headBufferLimit())
+	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	c.countIn(n)
 	if idle {
-		c.endHeadWait()
+		g.endHeadWait()
 		hw.started = time.Now()
 	}
 	if n > 0 {
@@ -102,10 +157,10 @@ func (c *conn) fillHead(hw *headWait) bool {
 
 // headBufferLimit lets the buffer hold a little more than the head limit,
 // so the parser, not the buffer, reports an oversized head (431).
-func (c *conn) headBufferLimit() int {
-	limit := c.parser.MaxHeadBytes
+func headBufferLimit(p *http1.Parser) int {
+	limit := p.MaxHeadBytes
 	if limit <= 0 {
-		limit = 64 << 10
+		limit = http1.DefaultMaxHeadBytes
 	}
 	return limit + inbufSize
 }
@@ -126,14 +181,99 @@ func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) bool
 	return false
 }
 
+// beginHeadWait marks the start of a wait for a new request; it reports
+// false if the server is shutting down, in which case the connection closes.
+// The deadline is set under mu so that wake cannot be overtaken by it.
+func (g *gconn) beginHeadWait(deadline int64) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.srv.closing.Load() {
+		return false
+	}
+	g.waitingHead = true
+	var t time.Time
+	if deadline != 0 {
+		t = epoch.Add(time.Duration(deadline))
+	}
+	g.nc.SetReadDeadline(t)
+	return true
+}
+
 // endHeadWait ends the idle wait. If Shutdown woke the connection just as a
 // request arrived, the deadline it set is cleared so the request is served.
-func (c *conn) endHeadWait() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waitingHead = false
-	if c.srv.closing.Load() {
-		c.nc.SetReadDeadline(time.Time{})
+func (g *gconn) endHeadWait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.waitingHead = false
+	if g.srv.closing.Load() {
+		g.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+// The wire.
+
+func (g *gconn) readBody(p []byte) (int, error) {
+	if d := g.srv.pol.bodyTimeout; d > 0 {
+		g.nc.SetReadDeadline(time.Now().Add(d))
+	}
+	return g.nc.Read(p)
+}
+
+func (g *gconn) write(p []byte) (int, error) {
+	if d := g.srv.pol.sendTimeout; d > 0 {
+		g.nc.SetWriteDeadline(time.Now().Add(d))
+	}
+	return g.nc.Write(p)
+}
+
+func (g *gconn) writev(a, b []byte) (int64, error) {
+	if d := g.srv.pol.sendTimeout; d > 0 {
+		g.nc.SetWriteDeadline(time.Now().Add(d))
+	}
+	bufs := net.Buffers{a, b}
+	return bufs.WriteTo(g.nc)
+}
+
+func (g *gconn) hijack() (net.Conn, error) {
+	g.nc.SetDeadline(time.Time{})
+	return g.nc, nil
+}
+
+func (g *gconn) localAddr() net.Addr { return g.nc.LocalAddr() }
+
+func (g *gconn) close() { g.nc.Close() }
+
+// wake interrupts a connection waiting for a new request (Shutdown).
+func (g *gconn) wake() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.waitingHead {
+		g.nc.SetReadDeadline(aLongTimeAgo)
+	}
+}
+
+// abort closes the socket under a running connection (Close).
+func (g *gconn) abort() { g.nc.Close() }
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// linger half-closes the connection and reads (discarding) until the client
+// closes, lingerTime passes or lingerBytes arrive — the lingering close that
+// RFC 9112 §9.6 asks of a server that closes while the client may still send.
+func (g *gconn) linger() {
+	type closeWriter interface{ CloseWrite() error }
+	cw, ok := g.nc.(closeWriter)
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	g.nc.SetReadDeadline(time.Now().Add(lingerTime))
+	var buf [4096]byte
+	for total := 0; total < lingerBytes; {
+		n, err := g.nc.Read(buf[:])
+		total += n
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -142,51 +282,51 @@ func (c *conn) endHeadWait() {
 // client goes away (as net/http does). A byte it reads (the start of a
 // pipelined request) is handed back to the input buffer.
 type bgRead struct {
-	active bool               // owned by whoever starts and stops it, in turn
-	done   chan struct{}      // the reader's signal; reused
-	cancel context.CancelFunc // the request's context
+	active bool          // owned by whoever starts and stops it, in turn
+	done   chan struct{} // the reader's signal; reused
+	cancel func()        // the request's context
 	buf    [1]byte
 	n      int   // written by the reader before it signals done
 	err    error // likewise
 }
 
-func (c *conn) startBackgroundRead(cancel context.CancelFunc) {
-	if c.bg.done == nil {
-		c.bg.done = make(chan struct{}, 1)
+func (g *gconn) watch(cancel func()) {
+	if g.bg.done == nil {
+		g.bg.done = make(chan struct{}, 1)
 	}
-	c.bg.active = true
-	c.bg.cancel = cancel
-	c.nc.SetReadDeadline(time.Time{})
-	go c.backgroundRead()
+	g.bg.active = true
+	g.bg.cancel = cancel
+	g.nc.SetReadDeadline(time.Time{})
+	go g.backgroundRead()
 }
 
-func (c *conn) backgroundRead() {
-	n, err := c.nc.Read(c.bg.buf[:])
-	c.bg.n, c.bg.err = n, err
+func (g *gconn) backgroundRead() {
+	n, err := g.nc.Read(g.bg.buf[:])
+	g.bg.n, g.bg.err = n, err
 	if n == 0 && err != nil && !isTimeout(err) {
-		c.bg.cancel()
+		g.bg.cancel()
 	}
-	c.bg.done <- struct{}{}
+	g.bg.done <- struct{}{}
 }
 
-// stopBackgroundRead interrupts the watch and takes what it found.
-func (c *conn) stopBackgroundRead() {
-	if !c.bg.active {
+// unwatch interrupts the watch and takes what it found.
+func (g *gconn) unwatch() {
+	if !g.bg.active {
 		return
 	}
-	c.nc.SetReadDeadline(aLongTimeAgo)
-	<-c.bg.done
-	c.bg.active = false
-	c.bg.cancel = nil
-	if c.bg.n > 0 {
-		c.bytesIn.Add(1)
-		c.srv.stats.bytesIn.Add(1)
-		c.in.ensure(inbufSize)
-		c.in.space()[0] = c.bg.buf[0]
-		c.in.commit(1)
+	g.nc.SetReadDeadline(aLongTimeAgo)
+	<-g.bg.done
+	g.bg.active = false
+	g.bg.cancel = nil
+	if g.bg.n > 0 {
+		g.countIn(1)
+		in := &g.ex.in
+		in.ensure(inbufSize)
+		in.space()[0] = g.bg.buf[0]
+		in.commit(1)
 		return
 	}
-	if err := c.bg.err; err != nil && !isTimeout(err) {
-		c.peerGone = err
+	if err := g.bg.err; err != nil && !isTimeout(err) {
+		g.peerGone = err
 	}
 }

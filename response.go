@@ -53,12 +53,12 @@ func newResponse(c *conn, req *http.Request) *response {
 	w := &response{
 		c:         c,
 		req:       req,
-		header:    c.respHeader,
+		header:    c.ex.respHeader,
 		isHead:    req.Method == "HEAD",
-		http10:    c.head.Version == http1.HTTP10,
+		http10:    c.ex.head.Version == http1.HTTP10,
 		declared:  -1,
-		pending:   c.pend[:0],
-		expect100: c.head.Expect100,
+		pending:   c.ex.pend[:0],
+		expect100: c.ex.head.Expect100,
 	}
 	clear(w.header)
 	return w
@@ -139,16 +139,17 @@ func (w *response) WriteString(s string) (int, error) {
 // writeBody sends body bytes after the head, in the response's framing.
 func (w *response) writeBody(p []byte) error {
 	c := w.c
+	ex := c.ex
 	if w.chunked && len(p) > 0 {
-		c.out = http1.AppendChunkHeader(c.out, len(p))
+		ex.out = http1.AppendChunkHeader(ex.out, len(p))
 	}
-	if len(c.out)+len(p) <= outbufSize {
-		c.out = append(c.out, p...)
+	if len(ex.out)+len(p) <= outbufSize {
+		ex.out = append(ex.out, p...)
 	} else if err := c.writeThrough(p); err != nil {
 		return err
 	}
 	if w.chunked && len(p) > 0 {
-		c.out = append(c.out, "\r\n"...)
+		ex.out = append(ex.out, "\r\n"...)
 	}
 	return nil
 }
@@ -180,7 +181,7 @@ func (w *response) finish() {
 	if !w.headSent {
 		w.sendHead(true)
 	} else if w.chunked {
-		w.c.out = w.appendTrailers(w.c.out)
+		w.c.ex.out = w.appendTrailers(w.c.ex.out)
 	}
 	if w.declared >= 0 && w.written < w.declared && bodyAllowed(w.status) && !w.isHead {
 		// The client is waiting for bytes that will never come: only
@@ -201,15 +202,16 @@ func (w *response) sendHead(final bool) {
 	w.headSent = true
 	c := w.c
 	now := time.Now()
+	mono := int64(now.Sub(epoch))
 	length := w.framing(final)
-	w.closeReason = c.closeAfter(&c.head, w.handlerWantsClose(length), now)
+	w.closeReason = c.closeAfter(&c.ex.head, w.handlerWantsClose(length), mono)
 	if w.closeReason == reasonNone && w.expect100 && !w.continueSent {
 		// The client waits for 100 Continue that a final response now
 		// rules out; whether it sends the body anyway cannot be known.
 		w.closeReason = CloseUnreadBody
 	}
 
-	b := http1.AppendStatusLine(c.out, w.status)
+	b := http1.AppendStatusLine(c.ex.out, w.status)
 	b = w.appendHandlerFields(b)
 	if _, ok := w.header["Date"]; !ok {
 		b = append(b, "Date: "...)
@@ -227,9 +229,9 @@ func (w *response) sendHead(final bool) {
 		b = strconv.AppendInt(b, length, 10)
 		b = append(b, "\r\n"...)
 	}
-	b = w.appendConnection(b, now)
+	b = w.appendConnection(b, mono)
 	b = append(b, "\r\n"...)
-	c.out = b
+	c.ex.out = b
 	w.sendPending(final)
 }
 
@@ -321,14 +323,14 @@ func sanitizeValue(v string) string {
 // appendConnection writes the persistence fields: Connection: close when
 // closing; when keeping, Connection: keep-alive for HTTP/1.0 clients (which
 // close otherwise) and with the Keep-Alive hint when it is advertised.
-func (w *response) appendConnection(b []byte, now time.Time) []byte {
+func (w *response) appendConnection(b []byte, now int64) []byte {
 	c := w.c
 	switch {
 	case w.status == http.StatusSwitchingProtocols:
 		return b // the handler's Connection: upgrade stands
 	case w.closeReason != reasonNone:
 		return append(b, "Connection: close\r\n"...)
-	case c.pol.advertise:
+	case c.srv.pol.advertise:
 		b = append(b, "Connection: keep-alive\r\n"...)
 		timeout, remaining := c.keepAliveHint(now)
 		if timeout >= 0 {
@@ -348,7 +350,7 @@ func (w *response) sendPending(final bool) {
 		w.writeBody(p)
 	}
 	if final && w.chunked {
-		w.c.out = w.appendTrailers(w.c.out)
+		w.c.ex.out = w.appendTrailers(w.c.ex.out)
 	}
 }
 
@@ -397,9 +399,9 @@ func appendSafeField(b []byte, name, v string) []byte {
 // at once, with the header fields set so far.
 func (w *response) sendInformational(code int) {
 	c := w.c
-	b := http1.AppendStatusLine(c.out, code)
+	b := http1.AppendStatusLine(c.ex.out, code)
 	b = w.appendHandlerFields(b)
-	c.out = append(b, "\r\n"...)
+	c.ex.out = append(b, "\r\n"...)
 	c.flush()
 }
 

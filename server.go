@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"holdfast/internal/http1"
 )
@@ -107,36 +106,6 @@ func (s *Server) Serve(l net.Listener) error {
 	return ErrUnknownEngine
 }
 
-// acceptLoop is the goroutine engine's acceptor: one goroutine per
-// connection.
-func (s *Server) acceptLoop(l net.Listener) error {
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.closing.Load() {
-				return ErrServerClosed
-			}
-			if !isTemporary(err) {
-				return err
-			}
-			// Out of file descriptors or similar: wait for some to be
-			// released instead of spinning, as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf("accept error: %v; retrying in %v", err, backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		c := newConn(s, nc)
-		if !s.trackConn(c, true) {
-			nc.Close()
-			return ErrServerClosed
-		}
-		go c.serve()
-	}
-}
-
 func isTemporary(err error) bool {
 	var ne interface{ Temporary() bool }
 	return errors.As(err, &ne) && ne.Temporary()
@@ -163,7 +132,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.wake()
+		c.wire.wake()
 	}
 	select {
 	case <-drained:
@@ -186,7 +155,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.abort()
+		c.wire.abort()
 	}
 	return nil
 }
@@ -245,7 +214,7 @@ func (s *Server) Connections() []ConnInfo {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	now := time.Now()
+	now := monotime()
 	infos := make([]ConnInfo, 0, len(conns))
 	for _, c := range conns {
 		infos = append(infos, c.info(now))
