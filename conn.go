@@ -71,6 +71,8 @@ func (c *conn) Value(key any) any {
 		return c.id
 	case http.LocalAddrContextKey:
 		return c.wire.localAddr()
+	case connSelfKey{}:
+		return c // for the package's tests
 	}
 	return nil
 }
@@ -267,25 +269,15 @@ func (c *conn) writeThrough(p []byte) error {
 	return err
 }
 
-// finish closes the connection and accounts for it. It runs once, on the
-// goroutine serving the connection, whatever ended it.
-func (c *conn) finish() {
+// closed accounts for a connection whose socket the engine has closed (or
+// handed to a handler that hijacked it).
+func (c *conn) closed() {
 	if c.hijacked {
 		c.srv.stats.open.Add(-1)
-		c.srv.trackConn(c, false)
-		return
+	} else {
+		c.setState(StateClosed)
+		c.srv.stats.connClosed(c.reason, c.nreq.Load())
 	}
-	c.setState(StateClosing)
-	c.setReason(CloseReadError) // only if nothing more precise was recorded
-	if c.ex != nil {
-		if c.flush() == nil && c.lingerNeeded() {
-			c.wire.linger()
-		}
-		c.releaseExchange()
-	}
-	c.wire.close()
-	c.setState(StateClosed)
-	c.srv.stats.connClosed(c.reason, c.nreq.Load())
 	c.srv.trackConn(c, false)
 }
 
@@ -309,7 +301,10 @@ const (
 	lingerBytes = 256 << 10
 )
 
-type connIDKey struct{}
+type (
+	connIDKey   struct{}
+	connSelfKey struct{}
+)
 
 // ConnIDFromContext returns the ID of the connection that carried the
 // request whose context is ctx. IDs match ConnInfo.ID and the access log.

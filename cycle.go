@@ -19,10 +19,11 @@ import (
 // The request cycle: what happens between a parsed head and the decision to
 // keep or close. It is the same for every engine.
 
-// serveRequest answers the request whose head was just parsed (headLen bytes
-// at the front of the input buffer) and reports whether the connection
-// carries on.
-func (c *conn) serveRequest(headLen int) bool {
+// serveRequest answers the request whose head (raw, parsed into c.ex.head)
+// its engine just consumed from the input buffer, and reports whether the
+// connection carries on. raw is copied before anything else reads the
+// input buffer.
+func (c *conn) serveRequest(raw []byte) bool {
 	c.setState(StateHandling)
 	n := c.nreq.Add(1)
 	c.srv.stats.requests.Add(1)
@@ -32,15 +33,13 @@ func (c *conn) serveRequest(headLen int) bool {
 	ex := c.ex
 	start := time.Now()
 	if status := c.precheck(); status != 0 {
-		ex.in.consume(headLen)
 		c.respondError(status, http.StatusText(status), CloseProtocolError)
 		return false
 	}
 	ctx, cancel := context.WithCancel(c)
 	defer cancel()
 	ex.cancel = cancel
-	req, err := newRequest(&ex.reqTmpl, ctx, &ex.head, ex.in.bytes()[:headLen], c.remote)
-	ex.in.consume(headLen)
+	req, err := newRequest(&ex.reqTmpl, ctx, &ex.head, raw, c.remote)
 	if err != nil {
 		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
 		return false

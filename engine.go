@@ -42,6 +42,3 @@ func (e Engine) resolve() Engine {
 	}
 	return e
 }
-
-// availableEngines lists the engines that work on this system.
-func availableEngines() []Engine { return []Engine{EngineGoroutine} }

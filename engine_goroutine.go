@@ -60,14 +60,19 @@ func (s *Server) acceptLoop(l net.Listener) error {
 // serve drives one connection until it closes.
 func (g *gconn) serve() {
 	c := &g.conn
-	defer c.finish()
+	defer g.finish()
 	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		c.srv.logf("setting socket options on %s: %v", c.remote, err)
 	}
 	c.attachExchange()
 	for {
 		headLen, ok := g.readHead()
-		if !ok || !c.serveRequest(headLen) {
+		if !ok {
+			return
+		}
+		raw := c.ex.in.bytes()[:headLen]
+		c.ex.in.consume(headLen)
+		if !c.serveRequest(raw) {
 			return
 		}
 		if c.peerGone != nil {
@@ -78,6 +83,22 @@ func (g *gconn) serve() {
 			return
 		}
 	}
+}
+
+// finish closes the connection, lingering first if a response may still be
+// in flight, and accounts for it.
+func (g *gconn) finish() {
+	c := &g.conn
+	if !c.hijacked {
+		c.setState(StateClosing)
+		c.setReason(CloseReadError) // only if nothing more precise was recorded
+		if c.flush() == nil && c.lingerNeeded() {
+			g.linger()
+		}
+		g.nc.Close()
+	}
+	c.releaseExchange()
+	c.closed()
 }
 
 // headWait tracks one wait for a request head.
@@ -240,8 +261,6 @@ func (g *gconn) hijack() (net.Conn, error) {
 }
 
 func (g *gconn) localAddr() net.Addr { return g.nc.LocalAddr() }
-
-func (g *gconn) close() { g.nc.Close() }
 
 // wake interrupts a connection waiting for a new request (Shutdown).
 func (g *gconn) wake() {

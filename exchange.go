@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"holdfast/internal/http1"
 )
@@ -28,6 +29,11 @@ type exchange struct {
 	chunk      http1.ChunkedDecoder
 	cancel     context.CancelFunc // the request's context
 
+	// For engines whose serving goroutine waits for readiness the loop
+	// sees (epoll): signalled by the loop, bounded by timer.
+	ready chan struct{}
+	timer *time.Timer
+
 	// Set while reading a request body (possibly on a handler's
 	// goroutine; read by the serving goroutine after the body is detached).
 	tooLarge   bool  // the body passed Server.MaxBodyBytes
@@ -45,6 +51,7 @@ var exchangePool = sync.Pool{New: func() any {
 		respHeader: make(http.Header),
 		out:        make([]byte, 0, outbufSize),
 		pend:       make([]byte, 0, pendingMax),
+		ready:      make(chan struct{}, 1),
 	}
 	ex.head.Reset()
 	return ex
@@ -73,6 +80,13 @@ func (c *conn) releaseExchange() {
 	}
 	ex.out = ex.out[:0]
 	ex.cancel = nil
+	if ex.timer != nil {
+		ex.timer.Stop()
+	}
+	select {
+	case <-ex.ready: // a stale wake-up
+	default:
+	}
 	ex.tooLarge, ex.badBody, ex.bodyBroken = false, nil, false
 	ex.reqTmpl = http.Request{}
 	clear(ex.respHeader)
@@ -128,6 +142,16 @@ func (in *inbuf) ensure(limit int) bool {
 	in.releaseArray()
 	in.b = nb
 	return true
+}
+
+// append adds bytes read elsewhere (the epoll loop's shared buffer).
+func (in *inbuf) append(p []byte) {
+	for len(p) > 0 {
+		in.ensure(in.w + len(p))
+		n := copy(in.space(), p)
+		in.commit(n)
+		p = p[n:]
+	}
 }
 
 // readFrom reads once from r into the free space.

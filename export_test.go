@@ -1,5 +1,11 @@
 package holdfast
 
+import (
+	"net/http"
+
+	"holdfast/internal/sockopt"
+)
+
 // Hooks for the external tests.
 
 // BadTransitions reports how many state moves broke the state machine.
@@ -7,3 +13,13 @@ func BadTransitions() uint64 { return badTransitions.Load() }
 
 // Engines lists the engines that run on this system, for run.
 func Engines() []Engine { return availableEngines() }
+
+// SocketOptions reads the TCP options of the server socket that carried r.
+func SocketOptions(r *http.Request) (sockopt.Options, error) {
+	c := r.Context().Value(connSelfKey{}).(*conn)
+	return c.wire.(interface {
+		sockOptions() (sockopt.Options, error)
+	}).sockOptions()
+}
+
+func (g *gconn) sockOptions() (sockopt.Options, error) { return sockopt.Read(g.nc) }

@@ -104,44 +104,6 @@ func newServer(t *testing.T, e holdfast.Engine, h http.Handler, configure ...fun
 	return ts
 }
 
-// recordingListener hands every accepted socket to the test as well.
-type recordingListener struct {
-	net.Listener
-	conns chan net.Conn
-}
-
-func (l *recordingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		select {
-		case l.conns <- c:
-		default:
-		}
-	}
-	return c, err
-}
-
-// newRecordingServer is newServer whose accepted sockets the test can see.
-func newRecordingServer(t *testing.T, e holdfast.Engine, h http.Handler, configure ...func(*holdfast.Server)) *testServer {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rl := &recordingListener{Listener: l, conns: make(chan net.Conn, 16)}
-	s := &holdfast.Server{Handler: h, Engine: e, ErrorLog: testLogger(t)}
-	for _, f := range configure {
-		f(s)
-	}
-	ts := &testServer{Server: s, addr: l.Addr().String(), errc: make(chan error, 1), accepted: rl.conns}
-	go func() { ts.errc <- s.Serve(rl) }()
-	t.Cleanup(func() {
-		s.Close()
-		<-ts.errc
-	})
-	return ts
-}
-
 // client is a raw TCP client: the tests write exact bytes and read exact
 // responses, with net/http's response parser as an independent oracle.
 type client struct {

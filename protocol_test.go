@@ -108,17 +108,17 @@ func TestHalfClose(t *testing.T) {
 }
 
 func TestContextCancelledWhenClientGoes(t *testing.T) {
-	started, cancelled := make(chan struct{}), make(chan error, 1)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		select {
-		case <-r.Context().Done():
-			cancelled <- r.Context().Err()
-		case <-time.After(10 * time.Second):
-			cancelled <- errors.New("context not cancelled within 10 s")
-		}
-	})
 	run(t, func(t *testing.T, e holdfast.Engine) {
+		started, cancelled := make(chan struct{}), make(chan error, 1)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			select {
+			case <-r.Context().Done():
+				cancelled <- r.Context().Err()
+			case <-time.After(10 * time.Second):
+				cancelled <- errors.New("context not cancelled within 10 s")
+			}
+		})
 		ts := newServer(t, e, h)
 		c := ts.dial(t)
 		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -131,14 +131,14 @@ func TestContextCancelledWhenClientGoes(t *testing.T) {
 }
 
 func TestFlusherStreams(t *testing.T) {
-	release := make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("first"))
-		w.(http.Flusher).Flush()
-		<-release
-		w.Write([]byte("second"))
-	})
 	run(t, func(t *testing.T, e holdfast.Engine) {
+		release := make(chan struct{})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("first"))
+			w.(http.Flusher).Flush()
+			<-release
+			w.Write([]byte("second"))
+		})
 		ts := newServer(t, e, h)
 		c := ts.dial(t)
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

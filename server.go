@@ -57,10 +57,14 @@ type Server struct {
 	nextID   atomic.Uint64 // connection IDs
 	closing  atomic.Bool   // Shutdown or Close called
 
+	done      chan struct{} // closed when Shutdown or Close is called
+	closeOnce sync.Once
+
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{} // guarded by mu
 	conns     map[*conn]struct{}         // guarded by mu
 	drained   chan struct{}              // guarded by mu; closed when conns empties during Shutdown
+	epoll     *epollEngine               // guarded by mu; the event loops, once started
 }
 
 func (s *Server) init() {
@@ -69,6 +73,7 @@ func (s *Server) init() {
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
 		s.conns = make(map[*conn]struct{})
+		s.done = make(chan struct{})
 	})
 }
 
@@ -102,6 +107,8 @@ func (s *Server) Serve(l net.Listener) error {
 	switch s.Engine.resolve() {
 	case EngineGoroutine:
 		return s.acceptLoop(l)
+	case EngineEpoll:
+		return s.serveEpoll(l)
 	}
 	return ErrUnknownEngine
 }
@@ -116,7 +123,7 @@ func isTemporary(err error) bool {
 // Connection: close) and returns when every connection is gone or ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.closing.Store(true)
+	s.beginClosing()
 	s.mu.Lock()
 	s.closeListenersLocked()
 	if s.drained == nil {
@@ -146,7 +153,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // running see their request contexts cancelled.
 func (s *Server) Close() error {
 	s.init()
-	s.closing.Store(true)
+	s.beginClosing()
 	s.mu.Lock()
 	s.closeListenersLocked()
 	conns := make([]*conn, 0, len(s.conns))
@@ -158,6 +165,16 @@ func (s *Server) Close() error {
 		c.wire.abort()
 	}
 	return nil
+}
+
+// beginClosing marks the server closing, once: Serve calls return and the
+// engine stops taking connections.
+func (s *Server) beginClosing() {
+	s.closeOnce.Do(func() {
+		s.closing.Store(true)
+		close(s.done)
+		s.stopEngine()
+	})
 }
 
 func (s *Server) closeListenersLocked() {

@@ -2,6 +2,7 @@ package holdfast_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -16,16 +17,16 @@ import (
 // once all are gone, leaving no goroutine behind (run checks).
 func TestShutdownDrains(t *testing.T) {
 	const inflight = 8
-	started := make(chan struct{}, inflight)
-	release := make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			started <- struct{}{}
-			<-release
-		}
-		w.Write([]byte("done"))
-	})
 	run(t, func(t *testing.T, e holdfast.Engine) {
+		started := make(chan struct{}, inflight)
+		release := make(chan struct{})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/slow" {
+				started <- struct{}{}
+				<-release
+			}
+			w.Write([]byte("done"))
+		})
 		ts := newServer(t, e, h)
 		idle := make([]*client, 4)
 		for i := range idle {
@@ -78,9 +79,9 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
-	release := make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })
 	run(t, func(t *testing.T, e holdfast.Engine) {
+		release := make(chan struct{})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })
 		ts := newServer(t, e, h)
 		c := ts.dial(t)
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -103,6 +104,26 @@ func TestServeAfterShutdown(t *testing.T) {
 	}
 }
 
+// sockOpts answers with the TCP options of the server's socket, as JSON.
+var sockOpts = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	o, err := holdfast.SocketOptions(r)
+	if err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+	json.NewEncoder(w).Encode(o)
+})
+
+func readSockOpts(t *testing.T, c *client) sockopt.Options {
+	t.Helper()
+	resp, body := c.get("/")
+	var o sockopt.Options
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &o) != nil {
+		t.Fatalf("reading socket options: %d %s", resp.StatusCode, body)
+	}
+	return o
+}
+
 // The policy's TCP options are set on every accepted socket (read back
 // with getsockopt).
 func TestTCPOptionsApplied(t *testing.T) {
@@ -121,17 +142,8 @@ func TestTCPOptionsApplied(t *testing.T) {
 			{"classic", holdfast.Policy{}.ClassicTCPKeepAlive(), sockopt.Options{KeepAlive: true, Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 10}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ts := newRecordingServer(t, e, connID, func(s *holdfast.Server) { s.Policy = tc.policy })
-				c := ts.dial(t)
-				c.get("/") // the server has applied its options before serving
-				got, err := sockopt.Read(<-ts.accepted)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tc.want.UserTimeout == 0 {
-					got.UserTimeout = 0 // the system default stays
-				}
-				if got != tc.want {
+				ts := newServer(t, e, sockOpts, func(s *holdfast.Server) { s.Policy = tc.policy })
+				if got := readSockOpts(t, ts.dial(t)); got != tc.want {
 					t.Fatalf("got %+v, want %+v", got, tc.want)
 				}
 			})
@@ -144,11 +156,9 @@ func TestTCPKeepAliveOff(t *testing.T) {
 		t.Skip("reading socket options back needs Linux")
 	}
 	run(t, func(t *testing.T, e holdfast.Engine) {
-		ts := newRecordingServer(t, e, connID, func(s *holdfast.Server) { s.Policy.TCPKeepAlive = holdfast.Off })
-		ts.dial(t).get("/")
-		got, err := sockopt.Read(<-ts.accepted)
-		if err != nil || got.KeepAlive || got.UserTimeout != 0 {
-			t.Fatalf("got %+v, %v", got, err)
+		ts := newServer(t, e, sockOpts, func(s *holdfast.Server) { s.Policy.TCPKeepAlive = holdfast.Off })
+		if got := readSockOpts(t, ts.dial(t)); got.KeepAlive || got.UserTimeout != 0 {
+			t.Fatalf("got %+v", got)
 		}
 	})
 }

@@ -21,10 +21,6 @@ type wire interface {
 	// hijack hands the socket over as a net.Conn; the engine forgets it.
 	hijack() (net.Conn, error)
 	localAddr() net.Addr
-	// linger half-closes and reads until the client closes or a bound
-	// passes (see conn.lingerNeeded); close closes the socket.
-	linger()
-	close()
 	// wake interrupts a wait for the next request (Shutdown); abort
 	// closes the socket under a running connection (Close).
 	wake()

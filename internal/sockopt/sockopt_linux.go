@@ -47,6 +47,13 @@ func ApplyFD(fd int, o Options) error {
 	return ApplyUserTimeoutFD(fd, o.UserTimeout)
 }
 
+// SetNoDelayFD turns Nagle's algorithm off, as Go does for its own TCP
+// connections: a response written in two parts must not wait for the
+// acknowledgement of the first.
+func SetNoDelayFD(fd int) error {
+	return setInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1, "setsockopt TCP_NODELAY")
+}
+
 // ApplyUserTimeoutFD sets TCP_USER_TIMEOUT, which is independent of
 // SO_KEEPALIVE: it bounds how long written data may stay unacknowledged.
 // Zero leaves the system default (about 15 minutes of retransmissions with

@@ -1,0 +1,19 @@
+//go:build !linux
+
+package holdfast
+
+import (
+	"errors"
+	"net"
+)
+
+// epollEngine does not exist on this system.
+type epollEngine struct{}
+
+func availableEngines() []Engine { return []Engine{EngineGoroutine} }
+
+func (s *Server) serveEpoll(net.Listener) error {
+	return errors.New("holdfast: the epoll engine needs Linux")
+}
+
+func (s *Server) stopEngine() {}

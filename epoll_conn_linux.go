@@ -1,0 +1,284 @@
+package holdfast
+
+import (
+	"net"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"holdfast/internal/epoll"
+	"holdfast/internal/sockopt"
+	"holdfast/internal/wheel"
+)
+
+// econn is a connection of the epoll engine, and its wire.
+type econn struct {
+	conn
+	l     *loop
+	fd    int
+	timer wheel.Timer[*econn] // owned by the loop: hold time, header or linger deadline
+
+	// Owned by the loop.
+	busy      bool   // a goroutine serves a request on it
+	lingering bool   // half-closed, reading until the client closes
+	lingered  uint32 // bytes discarded while lingering
+
+	// Shared between the loop and the serving goroutine.
+	events   atomic.Uint32 // readiness seen while busy; In also means "may have unread data"
+	waiting  atomic.Bool   // the serving goroutine waits on ex.ready
+	watching atomic.Bool   // the peer's going away cancels the request
+}
+
+// Readiness that wakes a reader and a writer.
+const (
+	readReady  = epoll.In | epoll.RDHup | epoll.Hup | epoll.Err
+	writeReady = epoll.Out | epoll.Hup | epoll.Err
+)
+
+// accept takes the waiting connections of a listening descriptor.
+func (l *loop) accept(lfd int, now int64) {
+	for i := 0; i < 64; i++ { // a bounded burst, so other work is not starved
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			l.newConn(fd, sa, now)
+			continue
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		case unix.EAGAIN:
+			l.queued = false // the queue was empty: later ones inherit
+		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+			// Out of descriptors: stop accepting for a tick rather
+			// than spin on a listener that stays readable.
+			l.srv.logf("accept: %v; pausing", os.NewSyscallError("accept4", err))
+			l.poll.Del(lfd)
+			l.paused = append(l.paused, lfd)
+			l.resumeAt = now + int64(100*time.Millisecond)
+		}
+		// Other errors mean the listener was closed: the kernel has
+		// already removed it from the epoll set.
+		return
+	}
+}
+
+func (l *loop) newConn(fd int, sa unix.Sockaddr, now int64) {
+	c := &econn{l: l, fd: fd}
+	c.timer.Value = c
+	c.init(l.srv, c, sockaddrString(sa))
+	if !l.srv.trackConn(&c.conn, true) {
+		unix.Close(fd)
+		c.closed()
+		return
+	}
+	if err := l.setSockOpts(fd); err != nil {
+		l.srv.logf("setting socket options on %s: %v", c.remote, err)
+	}
+	if err := l.poll.Add(fd, readReady|epoll.Out|epoll.Edge, tagConn); err != nil {
+		l.srv.logf("%v", err)
+		unix.Close(fd)
+		c.setReason(CloseReadError)
+		c.closed()
+		return
+	}
+	l.register(c)
+	l.armIdle(c, now)
+}
+
+// setSockOpts gives an accepted socket what it did not inherit from the
+// listener: the user timeout always, and everything for a connection that
+// was queued before the listener was configured.
+func (l *loop) setSockOpts(fd int) error {
+	o := l.srv.pol.sock
+	if !l.queued {
+		return sockopt.ApplyUserTimeoutFD(fd, o.UserTimeout)
+	}
+	if err := sockopt.ApplyFD(fd, o); err != nil {
+		return err
+	}
+	return sockopt.SetNoDelayFD(fd)
+}
+
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.IP(a.Addr[:]).String() + ":" + strconv.Itoa(a.Port)
+	case *unix.SockaddrInet6:
+		return "[" + net.IP(a.Addr[:]).String() + "]:" + strconv.Itoa(a.Port)
+	}
+	return "unknown"
+}
+
+// armIdle starts the hold time of a connection waiting for a request.
+func (l *loop) armIdle(c *econn, now int64) {
+	if d, _ := c.idleDeadline(now); d != 0 {
+		l.wheel.Set(&c.timer, d)
+	} else {
+		l.wheel.Stop(&c.timer)
+	}
+}
+
+// readable reads what arrived on a connection the loop owns, until a
+// request head is complete or the socket is drained (edge-triggered). ev is
+// the readiness that brought it here.
+func (l *loop) readable(c *econn, ev uint32, now int64) {
+	for {
+		buf := l.buf
+		if c.ex != nil { // a head has started: its bytes are in the exchange
+			if !c.ex.in.ensure(headBufferLimit(&c.ex.parser)) {
+				l.headFailed(c, errBufferFull, now)
+				return
+			}
+			buf = c.ex.in.space()
+		}
+		n, err := unix.Read(c.fd, buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return
+		case err != nil:
+			l.closeConn(c, classify(os.NewSyscallError("read", err), false), now)
+			return
+		case n == 0:
+			l.closeConn(c, CloseClient, now)
+			return
+		}
+		c.countIn(n)
+		if !l.gotHeadBytes(c, buf, n, ev, now) {
+			return
+		}
+	}
+}
+
+// gotHeadBytes adds n bytes read into buf to the connection's head and
+// dispatches the request once the head is complete. It reports whether to
+// read on.
+func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) bool {
+	if c.ex == nil {
+		c.attachExchange()
+		c.ex.parser.Reset()
+		c.ex.head.Reset()
+		c.ex.in.append(buf[:n])
+	} else {
+		c.ex.in.commit(n)
+	}
+	headLen, err := c.ex.parser.ParseRequest(c.ex.in.bytes(), &c.ex.head)
+	switch {
+	case err != nil:
+		l.headFailed(c, err, now)
+		return false
+	case headLen > 0:
+		// The serving goroutine and takeBack must know what this edge
+		// said: the peer's close, or that the socket may hold more.
+		ev &= epoll.RDHup | epoll.Hup | epoll.Err
+		if n == len(buf) {
+			ev |= epoll.In
+		}
+		c.events.Store(ev)
+		l.dispatch(c, headLen)
+		return false
+	}
+	if c.getState() != StateReadingHead {
+		c.setState(StateReadingHead)
+		if d := l.srv.pol.headerTimeout; d > 0 {
+			l.wheel.Set(&c.timer, now+int64(d))
+		} else {
+			l.wheel.Stop(&c.timer)
+		}
+	}
+	return n == len(buf)
+}
+
+// headFailed answers a head the parser refused and closes.
+func (l *loop) headFailed(c *econn, err error, now int64) {
+	if err == errBufferFull {
+		c.respondError(431, "request header fields too large", CloseProtocolError)
+	} else {
+		c.rejectHead(err)
+	}
+	l.closeConn(c, CloseProtocolError, now)
+}
+
+// dispatch hands a connection with a complete head to a goroutine that
+// serves it.
+func (l *loop) dispatch(c *econn, headLen int) {
+	l.wheel.Stop(&c.timer)
+	c.busy = true
+	go c.serveRequests(headLen)
+}
+
+// takeBack makes a connection the loop's again after its goroutine
+// answered: it waits for its next request, or reads one already here.
+func (l *loop) takeBack(c *econn, now int64) {
+	c.busy = false
+	ev := c.events.Swap(0)
+	if l.srv.closing.Load() && c.ex.in.len() == 0 {
+		l.closeConn(c, CloseShutdown, now)
+		return
+	}
+	if c.ex.in.len() > 0 { // part of the next head
+		c.setState(StateReadingHead)
+		if d := l.srv.pol.headerTimeout; d > 0 {
+			l.wheel.Set(&c.timer, now+int64(d))
+		}
+	} else {
+		c.releaseExchange()
+		c.setState(StateIdle)
+		l.armIdle(c, now)
+	}
+	if ev&readReady != 0 {
+		l.readable(c, ev, now)
+	}
+}
+
+// closeConn closes a connection the loop owns: it sends what is buffered,
+// then either lingers (see conn.lingerNeeded) or closes at once.
+func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
+	c.setReason(reason)
+	c.setState(StateClosing)
+	if c.ex != nil && len(c.ex.out) > 0 {
+		n, _ := unix.Write(c.fd, c.ex.out) // best effort: small error responses fit
+		c.countOut(n)
+		c.ex.out = c.ex.out[:0]
+	}
+	if c.ex != nil && c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
+		c.releaseExchange()
+		c.lingering = true
+		l.wheel.Set(&c.timer, now+int64(lingerTime))
+		l.lingerRead(c, now)
+		return
+	}
+	l.destroy(c)
+}
+
+// lingerRead discards what a half-closed connection's client still sends,
+// until it closes.
+func (l *loop) lingerRead(c *econn, now int64) {
+	for {
+		n, err := unix.Read(c.fd, l.buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return
+		case n <= 0:
+			l.destroy(c)
+			return
+		}
+		if c.lingered += uint32(n); c.lingered > lingerBytes {
+			l.destroy(c)
+			return
+		}
+	}
+}
+
+// destroy closes the socket and forgets the connection.
+func (l *loop) destroy(c *econn) {
+	l.unregister(c)
+	unix.Close(c.fd)
+	c.releaseExchange()
+	c.closed()
+}

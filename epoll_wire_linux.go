@@ -1,0 +1,231 @@
+package holdfast
+
+import (
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"holdfast/internal/epoll"
+)
+
+// The serving side of an epoll connection: the goroutine that answers its
+// requests, and the wire it uses. The wire gives net.Conn-like blocking
+// reads and writes on the non-blocking socket: when the socket is not
+// ready, the goroutine waits for the loop to see it become so.
+
+// serveRequests answers the request whose head is in the exchange, then
+// any complete ones pipelined after it, writes the responses and hands the
+// connection back to its loop.
+func (c *econn) serveRequests(headLen int) {
+	ex := c.ex
+	for {
+		raw := ex.in.bytes()[:headLen]
+		ex.in.consume(headLen)
+		keep := c.serveRequest(raw)
+		switch {
+		case c.hijacked:
+			c.l.post(loopMsg{kind: msgForget, c: c})
+			c.closed()
+			return
+		case !keep || c.peerGone != nil:
+			c.setReason(classify(c.peerGone, false))
+			c.responded = true
+			c.handBack(msgClose)
+			return
+		}
+		if headLen = c.nextHead(); headLen == 0 {
+			c.handBack(msgIdle)
+			return
+		}
+	}
+}
+
+// nextHead parses a pipelined head already buffered, and returns its
+// length, or 0 when none is complete (or it was refused: then the
+// connection closes with the error response).
+func (c *econn) nextHead() int {
+	ex := c.ex
+	ex.parser.Reset()
+	ex.head.Reset()
+	if ex.in.len() == 0 {
+		return 0
+	}
+	n, err := ex.parser.ParseRequest(ex.in.bytes(), &ex.head)
+	if err != nil {
+		c.rejectHead(err)
+	}
+	return n
+}
+
+// handBack writes out the responses and returns the connection to the loop.
+func (c *econn) handBack(kind msgKind) {
+	if c.flush() != nil {
+		kind = msgClose
+	}
+	if kind == msgClose && c.reason == reasonNone {
+		c.setReason(CloseProtocolError) // a refused pipelined head
+	}
+	c.l.post(loopMsg{kind: kind, c: c})
+}
+
+// signal records readiness the loop saw while the connection is busy, and
+// wakes the serving goroutine if it waits. Called by the loop.
+func (c *econn) signal(ev uint32) {
+	c.events.Or(ev)
+	if ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 && c.watching.Load() {
+		c.ex.cancel()
+	}
+	if c.waiting.Load() {
+		select {
+		case c.ex.ready <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// wait blocks until the loop reports one of mask, or d passes.
+func (c *econn) wait(mask uint32, d time.Duration) error {
+	ex := c.ex
+	c.waiting.Store(true)
+	defer c.waiting.Store(false)
+	if c.events.Load()&mask != 0 {
+		return nil
+	}
+	if d <= 0 {
+		<-ex.ready
+		return nil
+	}
+	if ex.timer == nil {
+		ex.timer = time.NewTimer(d)
+	} else {
+		ex.timer.Reset(d)
+	}
+	defer ex.timer.Stop()
+	select {
+	case <-ex.ready:
+		return nil
+	case <-ex.timer.C:
+		return os.ErrDeadlineExceeded
+	}
+}
+
+func (c *econn) readBody(p []byte) (int, error) {
+	for {
+		c.events.And(^uint32(readReady))
+		n, err := unix.Read(c.fd, p)
+		switch {
+		case err == nil && n > 0:
+			if n == len(p) {
+				c.events.Or(epoll.In) // there may be more
+			}
+			return n, nil
+		case err == nil:
+			return 0, io.EOF
+		case err == unix.EINTR:
+			continue
+		case err != unix.EAGAIN:
+			return 0, os.NewSyscallError("read", err)
+		}
+		if err := c.wait(readReady, c.srv.pol.bodyTimeout); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (c *econn) write(p []byte) (int, error) {
+	total := 0
+	for total < len(p) {
+		c.events.And(^uint32(epoll.Out))
+		n, err := unix.Write(c.fd, p[total:])
+		if n > 0 {
+			total += n
+		}
+		switch {
+		case err == nil || err == unix.EINTR:
+			continue
+		case err != unix.EAGAIN:
+			return total, os.NewSyscallError("write", err)
+		}
+		if err := c.wait(writeReady, c.srv.pol.sendTimeout); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (c *econn) writev(a, b []byte) (int64, error) {
+	if len(a) == 0 {
+		n, err := c.write(b)
+		return int64(n), err
+	}
+	c.events.And(^uint32(epoll.Out))
+	n, err := unix.Writev(c.fd, [][]byte{a, b})
+	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+		return 0, os.NewSyscallError("writev", err)
+	}
+	n = max(n, 0)
+	// Whatever did not go out in one call goes through write.
+	var total int64 = int64(n)
+	if n < len(a) {
+		m, err := c.write(a[n:])
+		total += int64(m)
+		if err != nil {
+			return total, err
+		}
+		n = len(a)
+	}
+	m, err := c.write(b[n-len(a):])
+	return total + int64(m), err
+}
+
+// watch makes the peer's going away cancel the request: the loop calls
+// cancel when it sees the peer close or fail.
+func (c *econn) watch(cancel func()) {
+	c.watching.Store(true)
+	if c.events.Load()&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 {
+		cancel()
+	}
+}
+
+// unwatch stops it. A closed peer is found by the next read, after any
+// request bytes it sent before closing.
+func (c *econn) unwatch() { c.watching.Store(false) }
+
+// hijack hands the socket over as a net.Conn: a duplicate of the
+// descriptor, registered with the Go runtime. The loop closes the original
+// (msgForget), so that its number is not reused while the loop may still
+// hold events for it.
+func (c *econn) hijack() (net.Conn, error) {
+	c.l.poll.Del(c.fd)
+	dup, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(dup), c.remote)
+	defer f.Close() // FileConn made its own duplicate
+	return net.FileConn(f)
+}
+
+func (c *econn) localAddr() net.Addr {
+	sa, err := unix.Getsockname(c.fd)
+	if err != nil {
+		return nil
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	}
+	return nil
+}
+
+// wake asks the loop to close the connection if it is idle (Shutdown).
+func (c *econn) wake() { c.l.post(loopMsg{kind: msgWake, c: c}) }
+
+// abort shuts the socket down under the connection (Close): the loop and
+// any serving goroutine see it fail and close it.
+func (c *econn) abort() { unix.Shutdown(c.fd, unix.SHUT_RDWR) }

@@ -1,0 +1,176 @@
+package epoll
+
+import (
+	"errors"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Event flags, re-exported so callers need not import x/sys/unix.
+const (
+	In    = unix.EPOLLIN
+	Out   = unix.EPOLLOUT
+	RDHup = unix.EPOLLRDHUP
+	Hup   = unix.EPOLLHUP
+	Err   = unix.EPOLLERR
+	Edge  = unix.EPOLLET
+	// Exclusive wakes one waiter of several epoll instances watching the
+	// same descriptor (a shared listening socket).
+	Exclusive = unix.EPOLLEXCLUSIVE
+)
+
+// Event is one ready descriptor.
+type Event = unix.EpollEvent
+
+// Poller is one epoll instance. Add, Mod, Del and Wake may be called from
+// any goroutine; Wait from one at a time.
+type Poller struct {
+	file   *os.File        // the epoll descriptor, known to the Go runtime
+	raw    syscall.RawConn // its raw access, for Wait
+	epfd   int
+	wakefd int // an eventfd that Wake writes to
+	events []Event
+	n      int         // events returned by the last epoll_wait; owned by Wait
+	asleep atomic.Bool // Wait may be parked: Wake must write the eventfd
+	woke   atomic.Bool // Wake was called since the last Wait returned
+}
+
+// New creates a poller that returns at most batch events per Wait.
+func New(batch int) (*Poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	p := &Poller{epfd: epfd, wakefd: wakefd, events: make([]Event, batch)}
+	if err := p.Add(wakefd, In, 0); err != nil {
+		p.closeFDs()
+		return nil, err
+	}
+	// Non-blocking, so that os.NewFile registers it with the runtime poller.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		p.closeFDs()
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	p.file = os.NewFile(uintptr(epfd), "epoll")
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		p.file.Close()
+		unix.Close(wakefd)
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Poller) closeFDs() {
+	unix.Close(p.epfd)
+	unix.Close(p.wakefd)
+}
+
+// Add watches fd for events; the event carries fd and tag (in Pad), so
+// that the caller can tell kinds of descriptors apart without a lookup that
+// could be stale once a descriptor number is reused.
+func (p *Poller) Add(fd int, events uint32, tag int32) error {
+	ev := Event{Events: events, Fd: int32(fd), Pad: tag}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl add", err)
+	}
+	return nil
+}
+
+// Del stops watching fd.
+func (p *Poller) Del(fd int) error {
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
+		return os.NewSyscallError("epoll_ctl del", err)
+	}
+	return nil
+}
+
+// ErrTimeout is returned by Wait when its deadline passed with no events.
+var ErrTimeout = os.ErrDeadlineExceeded
+
+// Wait returns the ready events, parking the goroutine until there are
+// some, deadline passes (ErrTimeout) or Wake is called (no events, nil
+// error). A zero deadline means none. The slice is reused by the next Wait.
+func (p *Poller) Wait(deadline time.Time) ([]Event, error) {
+	if n := p.poll(); n > 0 || p.woke.Swap(false) {
+		return p.events[:n], nil
+	}
+	p.file.SetReadDeadline(deadline)
+	p.asleep.Store(true)
+	err := p.raw.Read(func(uintptr) bool {
+		// The runtime calls back once at first, then each time the
+		// descriptor turns readable; false parks the goroutine.
+		p.n = p.poll()
+		return p.n > 0 || p.woke.Swap(false)
+	})
+	p.asleep.Store(false)
+	if err != nil {
+		return nil, err
+	}
+	return p.events[:p.n], nil
+}
+
+// poll asks for ready events without blocking, leaving out the wake-up
+// eventfd, which it drains.
+func (p *Poller) poll() int {
+	for {
+		n, err := unix.EpollWait(p.epfd, p.events, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 {
+			return 0
+		}
+		return p.dropWakeups(n)
+	}
+}
+
+func (p *Poller) dropWakeups(n int) int {
+	for i := 0; i < n; i++ {
+		if int(p.events[i].Fd) == p.wakefd {
+			p.drainWake()
+			p.events[i] = p.events[n-1]
+			n--
+			i--
+		}
+	}
+	return n
+}
+
+func (p *Poller) drainWake() {
+	var buf [8]byte
+	unix.Read(p.wakefd, buf[:])
+}
+
+// Wake makes a parked Wait return, or the next Wait return at once. It
+// writes the eventfd only when the waiter may be parked, so waking a busy
+// poller costs no system call.
+func (p *Poller) Wake() error {
+	p.woke.Store(true)
+	if !p.asleep.CompareAndSwap(true, false) {
+		return nil
+	}
+	buf := [8]byte{1}
+	if _, err := unix.Write(p.wakefd, buf[:]); err != nil && err != unix.EAGAIN {
+		return os.NewSyscallError("eventfd write", err)
+	}
+	return nil
+}
+
+// Close releases the poller. A Wait in progress returns os.ErrClosed.
+func (p *Poller) Close() error {
+	err := p.file.Close()
+	unix.Close(p.wakefd)
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}

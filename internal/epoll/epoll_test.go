@@ -1,0 +1,109 @@
+package epoll
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func pipe(t *testing.T) (r, w int) {
+	t.Helper()
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+	return fds[0], fds[1]
+}
+
+func TestWaitSeesReadiness(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r, w := pipe(t)
+	if err := p.Add(r, In|Edge, 7); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		unix.Write(w, []byte("x"))
+	}()
+	evs, err := p.Wait(time.Now().Add(10 * time.Second))
+	if err != nil || len(evs) != 1 || int(evs[0].Fd) != r || evs[0].Events&In == 0 || evs[0].Pad != 7 {
+		t.Fatalf("events %v, %v", evs, err)
+	}
+}
+
+func TestWaitDeadline(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Wait(time.Now().Add(20 * time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+}
+
+func TestWakeParked(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		p.Wake()
+	}()
+	evs, err := p.Wait(time.Now().Add(10 * time.Second))
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("events %v, %v; want a bare wake-up", evs, err)
+	}
+}
+
+// A Wake that comes before Wait is not lost.
+func TestWakeBeforeWait(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Wake()
+	if _, err := p.Wait(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatalf("Wait after Wake: %v", err)
+	}
+	// And it is consumed: the next Wait times out.
+	if _, err := p.Wait(time.Now().Add(20 * time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("second Wait: %v", err)
+	}
+}
+
+// Wakes racing with Wait are never lost: after the last Wake, one more
+// Wait returns without waiting for its deadline.
+func TestManyWakes(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for round := 0; round < 200; round++ {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 0; i < 5; i++ {
+				p.Wake()
+			}
+		}()
+		<-done
+		if _, err := p.Wait(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		// Drain any wake-up that raced with the one consumed above.
+		p.Wait(time.Now().Add(time.Millisecond))
+	}
+}
