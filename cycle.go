@@ -3,7 +3,6 @@ package holdfast
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -36,20 +35,20 @@ func (c *conn) serveRequest(raw []byte) bool {
 		c.respondError(status, http.StatusText(status), CloseProtocolError)
 		return false
 	}
-	ctx, cancel := context.WithCancel(c)
-	defer cancel()
-	ex.cancel = cancel
-	req, err := newRequest(&ex.reqTmpl, ctx, &ex.head, raw, c.remote)
+	w := newResponse(c)
+	defer w.ctx.cancel()
+	ex.rctx = &w.ctx
+	req, err := newRequest(&ex.reqTmpl, w, &ex.head, raw, c.remote)
 	if err != nil {
 		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
 		return false
 	}
-	w := newResponse(c, req)
+	w.req = req
 	b := c.attachBody(req, w)
 	if b == nil {
-		c.wire.watch(cancel)
+		c.wire.watch(&w.ctx)
 	} else {
-		b.onEOF = func() { c.wire.watch(cancel) }
+		b.onEOF = func() { c.wire.watch(&w.ctx) }
 	}
 	c.runHandler(w, req)
 	if c.hijacked {

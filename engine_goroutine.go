@@ -303,18 +303,18 @@ func (g *gconn) linger() {
 type bgRead struct {
 	active bool          // owned by whoever starts and stops it, in turn
 	done   chan struct{} // the reader's signal; reused
-	cancel func()        // the request's context
+	rctx   *reqContext   // the request's context
 	buf    [1]byte
 	n      int   // written by the reader before it signals done
 	err    error // likewise
 }
 
-func (g *gconn) watch(cancel func()) {
+func (g *gconn) watch(rc *reqContext) {
 	if g.bg.done == nil {
 		g.bg.done = make(chan struct{}, 1)
 	}
 	g.bg.active = true
-	g.bg.cancel = cancel
+	g.bg.rctx = rc
 	g.nc.SetReadDeadline(time.Time{})
 	go g.backgroundRead()
 }
@@ -323,7 +323,7 @@ func (g *gconn) backgroundRead() {
 	n, err := g.nc.Read(g.bg.buf[:])
 	g.bg.n, g.bg.err = n, err
 	if n == 0 && err != nil && !isTimeout(err) {
-		g.bg.cancel()
+		g.bg.rctx.cancel()
 	}
 	g.bg.done <- struct{}{}
 }
@@ -336,7 +336,7 @@ func (g *gconn) unwatch() {
 	g.nc.SetReadDeadline(aLongTimeAgo)
 	<-g.bg.done
 	g.bg.active = false
-	g.bg.cancel = nil
+	g.bg.rctx = nil
 	if g.bg.n > 0 {
 		g.countIn(1)
 		in := &g.ex.in

@@ -3,6 +3,7 @@ package holdfast
 import (
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ type econn struct {
 
 	// Owned by the loop.
 	busy      bool   // a goroutine serves a request on it
+	inlined   bool   // owned by the serving goroutine: it is the loop's
 	lingering bool   // half-closed, reading until the client closes
 	lingered  uint32 // bytes discarded while lingering
 
@@ -202,17 +204,73 @@ func (l *loop) headFailed(c *econn, err error, now int64) {
 	l.closeConn(c, CloseProtocolError, now)
 }
 
-// dispatch hands a connection with a complete head to a goroutine that
-// serves it.
+// epollInline makes loops run handlers on their own goroutine (the fast
+// path); off, every request gets a goroutine of its own. Benchmarks compare
+// both.
+var epollInline = true
+
+// dispatch serves a connection whose head is complete.
 func (l *loop) dispatch(c *econn, headLen int) {
 	l.wheel.Stop(&c.timer)
 	c.busy = true
-	go c.serveRequests(headLen)
+	if epollInline {
+		l.serveInline(c, headLen)
+		return
+	}
+	go func() {
+		kind := c.serveBatch(headLen)
+		c.l.post(loopMsg{kind: kind, c: c})
+	}()
+}
+
+// serveInline serves the connection on the loop's goroutine. If the
+// handler blocks — on the socket (econn.wait detaches) or on anything else
+// (the engine's monitor sees the run last) — another goroutine takes the
+// loop over; this one then finishes the request, hands the connection back
+// like any serving goroutine and ends.
+func (l *loop) serveInline(c *econn, headLen int) {
+	seq := l.inlineSeq.Add(1)
+	c.ex.inlineSeq = seq
+	l.eng.kickMonitor()
+	c.inlined = true
+	kind := c.serveBatch(headLen)
+	c.inlined = false
+	if !l.inlineSeq.CompareAndSwap(seq, seq+1) {
+		l.post(loopMsg{kind: kind, c: c})
+		runtime.Goexit()
+	}
+	l.apply(c, kind, monotime(), true)
+}
+
+// detach is called by a handler running inline (run seq) that must wait: a
+// new goroutine takes the loop over, unless the monitor did already.
+func (l *loop) detach(seq uint64) {
+	if l.inlineSeq.CompareAndSwap(seq, seq+1) {
+		go l.run()
+	}
+}
+
+// apply takes back a connection whose requests were served. inline says
+// the loop's own goroutine served them: then readiness that arrived
+// meanwhile is handled after the next wait, so that a client that keeps
+// pipelining cannot starve the others.
+func (l *loop) apply(c *econn, kind msgKind, now int64, inline bool) {
+	switch kind {
+	case msgIdle:
+		l.takeBack(c, now, inline)
+	case msgClose:
+		c.busy = false
+		l.closeConn(c, c.reason, now)
+	case msgForget:
+		l.unregister(c)
+		unix.Close(c.fd) // the handler has its duplicate
+		c.closed()
+	}
 }
 
 // takeBack makes a connection the loop's again after its goroutine
 // answered: it waits for its next request, or reads one already here.
-func (l *loop) takeBack(c *econn, now int64) {
+func (l *loop) takeBack(c *econn, now int64, inline bool) {
 	c.busy = false
 	ev := c.events.Swap(0)
 	if l.srv.closing.Load() && c.ex.in.len() == 0 {
@@ -229,7 +287,11 @@ func (l *loop) takeBack(c *econn, now int64) {
 		c.setState(StateIdle)
 		l.armIdle(c, now)
 	}
-	if ev&readReady != 0 {
+	switch {
+	case ev&readReady == 0:
+	case inline:
+		l.later = append(l.later, epoll.Event{Events: ev, Fd: int32(c.fd)})
+	default:
 		l.readable(c, ev, now)
 	}
 }

@@ -2,9 +2,8 @@ package holdfast
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"holdfast/internal/epoll"
 	"holdfast/internal/wheel"
@@ -29,6 +28,7 @@ const (
 // where noted.
 type loop struct {
 	srv      *Server
+	eng      *epollEngine
 	poll     *epoll.Poller
 	buf      []byte
 	conns    []*econn // by descriptor
@@ -38,6 +38,20 @@ type loop struct {
 	resumeAt int64 // when paused listeners are watched again
 	queued   bool  // connections queued before the listener was configured may remain
 	stopping bool  // the server closes: exit once empty
+
+	batch   []epoll.Event // events of the last wait
+	next    int           // the first of batch not handled yet
+	later   []epoll.Event // readiness to handle after the next wait
+	msgs    []loopMsg     // messages taken from the inbox
+	msgNext int           // the first of msgs not handled yet
+
+	// Inline serving: the loop's goroutine runs a handler itself, which
+	// saves a goroutine hand-off per request. If the handler blocks, the
+	// engine's monitor (or the handler's own wait for the socket) starts a
+	// new goroutine for the loop, and the old one finishes the request as
+	// an ordinary serving goroutine (see serveInline).
+	inlineSeq atomic.Uint64 // odd while a handler runs inline
+	monSeen   uint64        // owned by the monitor: inlineSeq at its last look
 
 	mu    sync.Mutex
 	inbox []loopMsg // guarded by mu
@@ -63,7 +77,7 @@ const (
 	msgStop                  // the server closes
 )
 
-func newLoop(s *Server) (*loop, error) {
+func newLoop(s *Server, eng *epollEngine) (*loop, error) {
 	p, err := epoll.New(loopBatch)
 	if err != nil {
 		return nil, err
@@ -71,6 +85,7 @@ func newLoop(s *Server) (*loop, error) {
 	now := monotime()
 	return &loop{
 		srv:   s,
+		eng:   eng,
 		poll:  p,
 		buf:   make([]byte, loopBufSize),
 		wheel: wheel.New[*econn](wheelSlots, tickNanos, now),
@@ -86,37 +101,71 @@ func (l *loop) post(m loopMsg) {
 	l.poll.Wake()
 }
 
-// run is the loop's goroutine.
+// run is the loop's goroutine. It is resumable: a goroutine that takes the
+// loop over (see serveInline) carries on with the batch of events and
+// messages where the previous one stopped.
 func (l *loop) run() {
-	defer close(l.done)
-	defer l.poll.Close()
-	var inbox []loopMsg
 	for {
-		evs, err := l.poll.Wait(l.wakeAt())
-		if err != nil && err != epoll.ErrTimeout {
-			l.srv.logf("epoll loop: %v", err)
-			return
-		}
+		l.drainBatch()
+		l.drainInbox()
 		now := monotime()
-		for _, ev := range evs {
-			if ev.Pad == tagListener {
-				l.accept(int(ev.Fd), now)
-			} else {
-				l.event(int(ev.Fd), ev.Events, now)
-			}
-		}
-		inbox = l.takeInbox(inbox[:0])
-		for _, m := range inbox {
-			l.message(m, now)
-		}
-		clear(inbox)
 		l.wheel.Advance(now, l.expired)
 		if l.resumeAt != 0 && now >= l.resumeAt {
 			l.resumeListeners()
 		}
 		if l.stopping && l.n == 0 {
+			l.exit()
 			return
 		}
+		wake := l.wakeAt()
+		if len(l.later) > 0 {
+			wake = aLongTimeAgo // collect what is ready, without waiting
+		}
+		evs, err := l.poll.Wait(wake)
+		if err != nil && err != epoll.ErrTimeout {
+			l.srv.logf("epoll loop: %v", err)
+			l.exit()
+			return
+		}
+		l.batch, l.next = append(evs, l.later...), 0
+		clear(l.later)
+		l.later = l.later[:0]
+	}
+}
+
+func (l *loop) exit() {
+	l.poll.Close()
+	close(l.done)
+}
+
+// drainBatch handles the events of the last wait not handled yet.
+func (l *loop) drainBatch() {
+	for l.next < len(l.batch) {
+		ev := l.batch[l.next]
+		l.next++ // before handling: a goroutine taking over starts after it
+		now := monotime()
+		if ev.Pad == tagListener {
+			l.accept(int(ev.Fd), now)
+		} else {
+			l.event(int(ev.Fd), ev.Events, now)
+		}
+	}
+}
+
+// drainInbox handles the messages posted to the loop.
+func (l *loop) drainInbox() {
+	for {
+		if l.msgNext == len(l.msgs) {
+			clear(l.msgs)
+			l.msgs = l.takeInbox(l.msgs[:0])
+			l.msgNext = 0
+			if len(l.msgs) == 0 {
+				return
+			}
+		}
+		m := l.msgs[l.msgNext]
+		l.msgNext++
+		l.message(m, monotime())
 	}
 }
 
@@ -175,14 +224,8 @@ func (l *loop) event(fd int, ev uint32, now int64) {
 func (l *loop) message(m loopMsg, now int64) {
 	c := m.c
 	switch m.kind {
-	case msgIdle:
-		l.takeBack(c, now)
-	case msgClose:
-		c.busy = false
-		l.closeConn(c, c.reason, now)
-	case msgForget:
-		l.unregister(c)
-		unix.Close(c.fd) // the handler has its duplicate
+	case msgIdle, msgClose, msgForget:
+		l.apply(c, m.kind, now, false)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
 			l.closeConn(c, CloseShutdown, now)

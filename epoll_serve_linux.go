@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"holdfast/internal/sockopt"
 )
@@ -12,7 +14,10 @@ import (
 // epollEngine is a server's set of event loops, started by its first Serve
 // with the epoll engine and stopped when the server closes.
 type epollEngine struct {
-	loops []*loop
+	loops   []*loop
+	kick    chan struct{} // wakes the parked monitor
+	parked  atomic.Bool   // the monitor waits for a kick
+	allDone chan struct{} // closed when every loop has exited
 }
 
 func availableEngines() []Engine { return []Engine{EngineGoroutine, EngineEpoll} }
@@ -63,9 +68,9 @@ func (s *Server) startLoops() (*epollEngine, error) {
 	if s.epoll != nil {
 		return s.epoll, nil
 	}
-	eng := &epollEngine{}
+	eng := &epollEngine{kick: make(chan struct{}, 1), allDone: make(chan struct{})}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
-		l, err := newLoop(s)
+		l, err := newLoop(s, eng)
 		if err != nil {
 			for _, l := range eng.loops {
 				l.post(loopMsg{kind: msgStop})
@@ -73,10 +78,78 @@ func (s *Server) startLoops() (*epollEngine, error) {
 			return nil, err
 		}
 		eng.loops = append(eng.loops, l)
+	}
+	for _, l := range eng.loops {
 		go l.run()
 	}
+	go eng.monitor()
 	s.epoll = eng
 	return eng, nil
+}
+
+// monitorPeriod is how long a handler may run inline before its loop is
+// handed to another goroutine: the longest stall it can cause the loop's
+// other connections.
+const monitorPeriod = time.Millisecond
+
+// monitor takes a loop over when a handler has run inline on it for more
+// than a period. It sleeps while no loop serves inline, so an idle server
+// costs no wake-ups.
+func (e *epollEngine) monitor() {
+	go func() {
+		for _, l := range e.loops {
+			<-l.done
+		}
+		close(e.allDone)
+	}()
+	for {
+		if e.check() {
+			select {
+			case <-time.After(monitorPeriod):
+			case <-e.allDone:
+				return
+			}
+			continue
+		}
+		e.parked.Store(true)
+		if !e.check() {
+			select {
+			case <-e.kick:
+			case <-e.allDone:
+				return
+			}
+		}
+		e.parked.Store(false)
+	}
+}
+
+// check takes over the loops whose inline run it saw at its last look too,
+// and reports whether any loop is serving inline.
+func (e *epollEngine) check() bool {
+	busy := false
+	for _, l := range e.loops {
+		seq := l.inlineSeq.Load()
+		if seq&1 == 0 {
+			continue
+		}
+		busy = true
+		if seq == l.monSeen && l.inlineSeq.CompareAndSwap(seq, seq+1) {
+			go l.run()
+		}
+		l.monSeen = seq
+	}
+	return busy
+}
+
+// kickMonitor wakes the monitor if it is parked; a loop calls it as it
+// starts serving inline.
+func (e *epollEngine) kickMonitor() {
+	if e.parked.Load() {
+		select {
+		case e.kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // stopEngine tells the loops the server closes: they close idle

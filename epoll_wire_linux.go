@@ -16,10 +16,10 @@ import (
 // reads and writes on the non-blocking socket: when the socket is not
 // ready, the goroutine waits for the loop to see it become so.
 
-// serveRequests answers the request whose head is in the exchange, then
-// any complete ones pipelined after it, writes the responses and hands the
-// connection back to its loop.
-func (c *econn) serveRequests(headLen int) {
+// serveBatch answers the request whose head is in the exchange, then any
+// complete ones pipelined after it, writes the responses, and says what the
+// loop is to do with the connection next.
+func (c *econn) serveBatch(headLen int) msgKind {
 	ex := c.ex
 	for {
 		raw := ex.in.bytes()[:headLen]
@@ -27,48 +27,46 @@ func (c *econn) serveRequests(headLen int) {
 		keep := c.serveRequest(raw)
 		switch {
 		case c.hijacked:
-			c.l.post(loopMsg{kind: msgForget, c: c})
-			c.closed()
-			return
+			return msgForget
 		case !keep || c.peerGone != nil:
 			c.setReason(classify(c.peerGone, false))
 			c.responded = true
-			c.handBack(msgClose)
-			return
+			return c.flushFor(msgClose)
 		}
-		if headLen = c.nextHead(); headLen == 0 {
-			c.handBack(msgIdle)
-			return
+		var ok bool
+		if headLen, ok = c.nextHead(); !ok {
+			return c.flushFor(msgClose)
+		}
+		if headLen == 0 {
+			return c.flushFor(msgIdle)
 		}
 	}
 }
 
-// nextHead parses a pipelined head already buffered, and returns its
-// length, or 0 when none is complete (or it was refused: then the
-// connection closes with the error response).
-func (c *econn) nextHead() int {
+// flushFor writes out the responses; a failure closes the connection.
+func (c *econn) flushFor(kind msgKind) msgKind {
+	if c.flush() != nil {
+		return msgClose
+	}
+	return kind
+}
+
+// nextHead parses a pipelined head already buffered and returns its
+// length, or 0 when none is complete. ok is false when the head was
+// refused: the error response is queued and the connection closes.
+func (c *econn) nextHead() (n int, ok bool) {
 	ex := c.ex
 	ex.parser.Reset()
 	ex.head.Reset()
 	if ex.in.len() == 0 {
-		return 0
+		return 0, true
 	}
 	n, err := ex.parser.ParseRequest(ex.in.bytes(), &ex.head)
 	if err != nil {
 		c.rejectHead(err)
+		return 0, false
 	}
-	return n
-}
-
-// handBack writes out the responses and returns the connection to the loop.
-func (c *econn) handBack(kind msgKind) {
-	if c.flush() != nil {
-		kind = msgClose
-	}
-	if kind == msgClose && c.reason == reasonNone {
-		c.setReason(CloseProtocolError) // a refused pipelined head
-	}
-	c.l.post(loopMsg{kind: kind, c: c})
+	return n, true
 }
 
 // signal records readiness the loop saw while the connection is busy, and
@@ -76,7 +74,7 @@ func (c *econn) handBack(kind msgKind) {
 func (c *econn) signal(ev uint32) {
 	c.events.Or(ev)
 	if ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 && c.watching.Load() {
-		c.ex.cancel()
+		c.ex.rctx.cancel()
 	}
 	if c.waiting.Load() {
 		select {
@@ -86,8 +84,13 @@ func (c *econn) signal(ev uint32) {
 	}
 }
 
-// wait blocks until the loop reports one of mask, or d passes.
+// wait blocks until the loop reports one of mask, or d passes. A handler
+// running inline on the loop's goroutine first hands the loop to another.
 func (c *econn) wait(mask uint32, d time.Duration) error {
+	if c.inlined {
+		c.inlined = false
+		c.l.detach(c.ex.inlineSeq)
+	}
 	ex := c.ex
 	c.waiting.Store(true)
 	defer c.waiting.Store(false)
@@ -183,10 +186,10 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 
 // watch makes the peer's going away cancel the request: the loop calls
 // cancel when it sees the peer close or fail.
-func (c *econn) watch(cancel func()) {
+func (c *econn) watch(rc *reqContext) {
 	c.watching.Store(true)
 	if c.events.Load()&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 {
-		cancel()
+		rc.cancel()
 	}
 }
 

@@ -1,7 +1,6 @@
 package holdfast
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -27,12 +26,13 @@ type exchange struct {
 	respHeader http.Header  // the response's header map, cleared per request
 	pend       []byte       // the response's held-back body
 	chunk      http1.ChunkedDecoder
-	cancel     context.CancelFunc // the request's context
+	rctx       *reqContext // the request's context
 
 	// For engines whose serving goroutine waits for readiness the loop
 	// sees (epoll): signalled by the loop, bounded by timer.
-	ready chan struct{}
-	timer *time.Timer
+	ready     chan struct{}
+	timer     *time.Timer
+	inlineSeq uint64 // the loop's inline run serving this exchange (epoll)
 
 	// Set while reading a request body (possibly on a handler's
 	// goroutine; read by the serving goroutine after the body is detached).
@@ -79,7 +79,7 @@ func (c *conn) releaseExchange() {
 		ex.out = make([]byte, 0, outbufSize)
 	}
 	ex.out = ex.out[:0]
-	ex.cancel = nil
+	ex.rctx = nil
 	if ex.timer != nil {
 		ex.timer.Stop()
 	}

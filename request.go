@@ -1,7 +1,6 @@
 package holdfast
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,7 +15,8 @@ import (
 // filled in tmpl, a scratch value its caller owns, because the only public
 // way to attach a context copies the request: the copy is the one
 // allocation of the *http.Request itself.
-func newRequest(tmpl *http.Request, ctx context.Context, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
+// The request's context, URL and header values live in w.
+func newRequest(tmpl *http.Request, w *response, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
 	head := string(raw)
 	str := func(b []byte) string { return substr(head, raw, b) }
 
@@ -30,16 +30,15 @@ func newRequest(tmpl *http.Request, ctx context.Context, h *http1.Request, raw [
 		RemoteAddr: remote,
 		Close:      !http1.Persistent(h.Version, h.Close, h.KeepAlive),
 	}
-	u, err := parseTarget(h.Form, r.RequestURI)
-	if err != nil {
+	if err := parseTarget(&w.url, h.Form, r.RequestURI); err != nil {
 		return nil, http1.ErrBadTarget
 	}
-	r.URL = u
-	r.Header = buildHeader(h.Fields, str)
+	r.URL = &w.url
+	r.Header = buildHeader(h.Fields, w.vals[:0], str)
 	r.Host = r.Header.Get("Host")
 	delete(r.Header, "Host")
-	if h.Form == http1.AbsoluteForm && u.Host != "" {
-		r.Host = u.Host // RFC 9112 §3.2.2: the target's authority wins
+	if h.Form == http1.AbsoluteForm && w.url.Host != "" {
+		r.Host = w.url.Host // RFC 9112 §3.2.2: the target's authority wins
 	}
 	switch {
 	case h.Chunked:
@@ -48,7 +47,7 @@ func newRequest(tmpl *http.Request, ctx context.Context, h *http1.Request, raw [
 	case h.ContentLength > 0:
 		r.ContentLength = h.ContentLength
 	}
-	return r.WithContext(ctx), nil
+	return r.WithContext(&w.ctx), nil
 }
 
 // substr returns the part of head that b covers; b must point into raw,
@@ -72,28 +71,39 @@ func methodString(m []byte, str func([]byte) string) string {
 	return str(m)
 }
 
-// parseTarget builds the URL for each request-target form.
-func parseTarget(form http1.TargetForm, target string) (*url.URL, error) {
+// parseTarget fills u for each request-target form.
+func parseTarget(u *url.URL, form http1.TargetForm, target string) error {
 	switch form {
 	case http1.AuthorityForm:
-		return &url.URL{Host: target}, nil
+		*u = url.URL{Host: target}
+		return nil
 	case http1.AsteriskForm:
-		return &url.URL{Path: "*"}, nil
+		*u = url.URL{Path: "*"}
+		return nil
 	case http1.OriginForm:
 		if !strings.ContainsAny(target, "%?#;") {
 			// The common case needs no unescaping: skip the parser.
-			return &url.URL{Path: target}, nil
+			*u = url.URL{Path: target}
+			return nil
 		}
 	}
-	return url.ParseRequestURI(target)
+	parsed, err := url.ParseRequestURI(target)
+	if err != nil {
+		return err
+	}
+	*u = *parsed
+	return nil
 }
 
-// buildHeader makes the header map. Values share one backing array; each
-// value slice is capped so that a handler's append copies instead of
-// overwriting its neighbour.
-func buildHeader(fields []http1.Field, str func([]byte) string) http.Header {
+// buildHeader makes the header map. Values share one backing array (vals,
+// when it is large enough); each value slice is capped so that a handler's
+// append copies instead of overwriting its neighbour.
+func buildHeader(fields []http1.Field, vals []string, str func([]byte) string) http.Header {
 	hdr := make(http.Header, len(fields))
-	vals := make([]string, len(fields))
+	if cap(vals) < len(fields) {
+		vals = make([]string, len(fields))
+	}
+	vals = vals[:len(fields)]
 	for i, f := range fields {
 		name, ok := http1.CommonFieldName(f.Name)
 		if !ok {

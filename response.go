@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,14 @@ type response struct {
 	c      *conn
 	req    *http.Request
 	header http.Header
+
+	// Parts of the request that live as long as the response does, so
+	// that a request costs fewer allocations: its context, its URL and
+	// the backing array of its header values.
+	ctx  reqContext
+	url  url.URL
+	vals [inlineFields]string
+
 	isHead bool
 	http10 bool
 
@@ -49,17 +58,21 @@ type response struct {
 	continueSent bool // guarded by mu
 }
 
-func newResponse(c *conn, req *http.Request) *response {
+// inlineFields is how many request header values fit in the response
+// value; a request with more allocates their array apart.
+const inlineFields = 16
+
+func newResponse(c *conn) *response {
 	w := &response{
 		c:         c,
-		req:       req,
 		header:    c.ex.respHeader,
-		isHead:    req.Method == "HEAD",
+		isHead:    string(c.ex.head.Method) == "HEAD",
 		http10:    c.ex.head.Version == http1.HTTP10,
 		declared:  -1,
 		pending:   c.ex.pend[:0],
 		expect100: c.ex.head.Expect100,
 	}
+	w.ctx.conn = c
 	clear(w.header)
 	return w
 }

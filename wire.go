@@ -14,9 +14,9 @@ type wire interface {
 	// writev writes a then b, in one system call where possible.
 	writev(a, b []byte) (int64, error)
 	// watch starts noticing that the peer went away while a handler runs
-	// (the request body has been read): cancel is then called. unwatch
+	// (the request body has been read): rc is then cancelled. unwatch
 	// stops it, and hands back any request bytes read meanwhile.
-	watch(cancel func())
+	watch(rc *reqContext)
 	unwatch()
 	// hijack hands the socket over as a net.Conn; the engine forgets it.
 	hijack() (net.Conn, error)

@@ -34,9 +34,10 @@ type Poller struct {
 	epfd   int
 	wakefd int // an eventfd that Wake writes to
 	events []Event
-	n      int         // events returned by the last epoll_wait; owned by Wait
-	asleep atomic.Bool // Wait may be parked: Wake must write the eventfd
-	woke   atomic.Bool // Wake was called since the last Wait returned
+	n      int                // events returned by the last epoll_wait; owned by Wait
+	asleep atomic.Bool        // Wait may be parked: Wake must write the eventfd
+	woke   atomic.Bool        // Wake was called since the last Wait returned
+	ready  func(uintptr) bool // the callback of raw.Read, made once
 }
 
 // New creates a poller that returns at most batch events per Wait.
@@ -61,6 +62,7 @@ func New(batch int) (*Poller, error) {
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	p.file = os.NewFile(uintptr(epfd), "epoll")
+	p.ready = p.collect
 	if p.raw, err = p.file.SyscallConn(); err != nil {
 		p.file.Close()
 		unix.Close(wakefd)
@@ -105,17 +107,19 @@ func (p *Poller) Wait(deadline time.Time) ([]Event, error) {
 	}
 	p.file.SetReadDeadline(deadline)
 	p.asleep.Store(true)
-	err := p.raw.Read(func(uintptr) bool {
-		// The runtime calls back once at first, then each time the
-		// descriptor turns readable; false parks the goroutine.
-		p.n = p.poll()
-		return p.n > 0 || p.woke.Swap(false)
-	})
+	err := p.raw.Read(p.ready)
 	p.asleep.Store(false)
 	if err != nil {
 		return nil, err
 	}
 	return p.events[:p.n], nil
+}
+
+// collect is called back by the runtime once at first, then each time the
+// descriptor turns readable; false parks the goroutine.
+func (p *Poller) collect(uintptr) bool {
+	p.n = p.poll()
+	return p.n > 0 || p.woke.Swap(false)
 }
 
 // poll asks for ready events without blocking, leaving out the wake-up

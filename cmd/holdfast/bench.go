@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"holdfast/bench"
+)
+
+const benchUsage = `Usage: holdfast bench [flags] URL
+
+Load-tests an HTTP/1.x server over persistent or short connections.
+
+  -c N              concurrent connections (default 10)
+  -d DURATION       how long to run, e.g. 30s or 2m; a bare number is seconds (default 10s)
+  -n N              send exactly N requests instead of running for -d
+  --rate R          fixed arrival rate in requests/s over all connections;
+                    latency is then counted from each request's intended send time
+  -m METHOD         request method (default GET)
+  -H 'Name: value'  add a request header (repeatable)
+  --body DATA       request body; @FILE reads it from FILE
+  --no-keepalive    open a new TCP connection for every request
+  --http1.0         send HTTP/1.0, with Connection: keep-alive unless --no-keepalive
+  --pipeline N      write N requests at once on each connection (keep-alive only)
+  --timeout D       limit for each connect and each request (default 10s)
+  --compare         run with keep-alive, then with short connections, and compare
+  --json            print the result as JSON on stdout
+  --html FILE       also write a self-contained HTML report to FILE
+`
+
+// benchFlags are the parsed command line.
+type benchFlags struct {
+	cfg     bench.Config
+	body    string
+	compare bool
+	json    bool
+	html    string
+}
+
+func parseBenchFlags(args []string) (*benchFlags, error) {
+	f := &benchFlags{}
+	fs := flag.NewFlagSet("holdfast bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&f.cfg.Connections, "c", 10, "")
+	fs.Var((*secondsFlag)(&f.cfg.Duration), "d", "")
+	fs.Int64Var(&f.cfg.Requests, "n", 0, "")
+	fs.Float64Var(&f.cfg.Rate, "rate", 0, "")
+	fs.StringVar(&f.cfg.Method, "m", "GET", "")
+	fs.Var((*listFlag)(&f.cfg.Headers), "H", "")
+	fs.StringVar(&f.body, "body", "", "")
+	fs.BoolVar(&f.cfg.NoKeepAlive, "no-keepalive", false, "")
+	fs.BoolVar(&f.cfg.HTTP10, "http1.0", false, "")
+	fs.IntVar(&f.cfg.Pipeline, "pipeline", 1, "")
+	fs.Var((*secondsFlag)(&f.cfg.Timeout), "timeout", "")
+	fs.BoolVar(&f.compare, "compare", false, "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.StringVar(&f.html, "html", "", "")
+	url, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	f.cfg.URL = url
+	if f.cfg.Duration == 0 {
+		f.cfg.Duration = bench.DefaultDuration
+	}
+	if f.cfg.Connections < 1 {
+		return nil, errors.New("-c must be at least 1")
+	}
+	if f.cfg.Body, err = readBody(f.body); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// parseInterspersed parses flags wherever they are, so that both
+// "bench -c 8 URL" and "bench URL -c 8" work, and returns the one URL.
+func parseInterspersed(fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	switch len(pos) {
+	case 0:
+		return "", errors.New("no URL given")
+	case 1:
+		return pos[0], nil
+	}
+	return "", fmt.Errorf("one URL expected, got %d: %s", len(pos), strings.Join(pos, " "))
+}
+
+func readBody(s string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(s, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("--body: %w", err)
+		}
+		return b, nil
+	}
+	return []byte(s), nil
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	f, err := parseBenchFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, benchUsage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "holdfast bench: %v (see holdfast bench --help)\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	progressOut := stdout
+	if f.json {
+		progressOut = stderr // stdout is for the JSON alone
+	}
+	if err := benchMain(ctx, f, stdout, progressOut); err != nil {
+		fmt.Fprintf(stderr, "holdfast bench: %s\n", strings.TrimPrefix(err.Error(), "bench: "))
+		return 1
+	}
+	return 0
+}
+
+func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer) error {
+	pl := newProgressLine(progressOut)
+	f.cfg.Progress = pl.show
+	var results []*bench.Result
+	var report any
+	if f.compare {
+		c, err := bench.Compare(ctx, f.cfg, func(run bench.Config) {
+			pl.end()
+			pl.label = "keep-alive  "
+			if run.NoKeepAlive {
+				pl.label = "short       "
+			}
+		})
+		if err != nil {
+			return err
+		}
+		results, report = []*bench.Result{c.KeepAlive, c.Short}, c
+	} else {
+		r, err := bench.Run(ctx, f.cfg)
+		if err != nil {
+			return err
+		}
+		results, report = []*bench.Result{r}, r
+	}
+	pl.end()
+	if err := writeBenchReport(stdout, f, report); err != nil {
+		return err
+	}
+	if f.html != "" {
+		return writeHTMLFile(f.html, results)
+	}
+	return nil
+}
+
+func writeBenchReport(w io.Writer, f *benchFlags, report any) error {
+	if f.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	switch r := report.(type) {
+	case *bench.Comparison:
+		bench.WriteCompareText(w, r)
+	case *bench.Result:
+		bench.WriteText(w, r)
+	}
+	return nil
+}
+
+func writeHTMLFile(name string, results []*bench.Result) error {
+	file, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := bench.WriteHTML(file, results...); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
+}
+
+// progressLine shows bench.Progress: rewritten in place on a terminal,
+// one plain line per report otherwise (logs, pipes, CI).
+type progressLine struct {
+	w        io.Writer
+	terminal bool
+	label    string
+	shown    bool // a line is on the terminal, not yet ended
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	return &progressLine{w: w, terminal: isTerminal(w)}
+}
+
+func (p *progressLine) show(pr bench.Progress) {
+	line := bench.ProgressLine(p.label, pr)
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r%s", line)
+		p.shown = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// end finishes a line left open on a terminal.
+func (p *progressLine) end() {
+	if p.shown {
+		fmt.Fprintln(p.w)
+		p.shown = false
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// secondsFlag is a duration that also accepts a bare number of seconds.
+type secondsFlag time.Duration
+
+func (s *secondsFlag) String() string { return time.Duration(*s).String() }
+
+func (s *secondsFlag) Set(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		*s = secondsFlag(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (like 10s, 1m30s, or a number of seconds)", v)
+	}
+	*s = secondsFlag(d)
+	return nil
+}
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ", ") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}

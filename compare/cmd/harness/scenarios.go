@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"holdfast/compare/internal/report"
+	"holdfast/compare/internal/wrk"
+)
+
+// scenario is one workload. Exactly one of wrk and idleN is set.
+type scenario struct {
+	key, title, about string
+	wrk               func(addr string) wrk.Options
+	idleN             int
+	metrics           []report.Metric // the report's columns
+}
+
+// Metric keys; their columns are in wrkMetrics and idleMetrics.
+const (
+	mRPS     = "rps"
+	mPerCPU  = "per_cpu"
+	mCPU     = "cpu"
+	mP50     = "p50"
+	mP99     = "p99"
+	mOther   = "other_cpu"
+	mRSSConn = "rss_per_conn"
+	mIdleCPU = "idle_cpu"
+	mHeld    = "held"
+)
+
+var wrkMetrics = []report.Metric{
+	{Key: mRPS, Title: "req/s", Unit: report.UnitRate, Higher: true},
+	{Key: mPerCPU, Title: "req per server CPU-s", Unit: report.UnitRate, Higher: true},
+	{Key: mCPU, Title: "server CPU", Unit: report.UnitPercent, Higher: false},
+	{Key: mP50, Title: "p50", Unit: report.UnitMicros, Higher: false},
+	{Key: mP99, Title: "p99", Unit: report.UnitMicros, Higher: false},
+	{Key: mOther, Title: "other processes' CPU", Unit: report.UnitPercent, Higher: false},
+}
+
+func idleMetrics(idleFor string) []report.Metric {
+	return []report.Metric{
+		{Key: mRSSConn, Title: "RSS per conn", Unit: report.UnitKiB, Higher: false},
+		{Key: mIdleCPU, Title: "server CPU over " + idleFor + " idle", Unit: report.UnitCPUms, Higher: false},
+		{Key: mHeld, Title: "conns held", Unit: report.UnitCount, Higher: true},
+	}
+}
+
+// scenarios expands -scenarios into runs, d into one per -idle-n.
+func (h *harness) scenarios() []scenario {
+	var out []scenario
+	for _, k := range h.cfg.scenarios {
+		if k == "d" {
+			for _, n := range h.cfg.idleN {
+				sc := h.idleScenario(n)
+				sc.metrics = idleMetrics(h.cfg.idleFor.String())
+				out = append(out, sc)
+			}
+			continue
+		}
+		sc := h.wrkScenario(k)
+		sc.metrics = wrkMetrics
+		out = append(out, sc)
+	}
+	return out
+}
+
+func (h *harness) wrkScenario(k string) scenario {
+	c := h.cfg
+	base := func(addr string) wrk.Options {
+		return wrk.Options{Threads: c.threads, Connections: c.connections,
+			Duration: strconv.Itoa(int(c.duration.Seconds())) + "s", URL: "http://" + addr + "/"}
+	}
+	line := fmt.Sprintf("wrk -t%d -c%d -d%v", c.threads, c.connections, c.duration)
+	switch k {
+	case "a":
+		return scenario{key: "a", title: "(a) keep-alive: " + line, wrk: base,
+			about: "Every connection stays open and sends one request at a time: the steady state of a keep-alive server."}
+	case "b":
+		return scenario{key: "b", title: fmt.Sprintf("(b) pipelined %d deep: %s", c.depth, line),
+			about: fmt.Sprintf("Each write carries %d requests (wrk/pipeline.lua): how well a server batches reads and writes.", c.depth),
+			wrk: func(addr string) wrk.Options {
+				o := base(addr)
+				o.Script, o.ScriptArgs = h.luaPath, []string{strconv.Itoa(c.depth)}
+				return o
+			}}
+	}
+	return scenario{key: "c", title: "(c) Connection: close: " + line,
+		about: "One request per connection: accept, parse, answer, close. The cost that keep-alive saves.",
+		wrk: func(addr string) wrk.Options {
+			o := base(addr)
+			o.Headers = []string{"Connection: close"}
+			return o
+		}}
+}
+
+func (h *harness) idleScenario(n int) scenario {
+	return scenario{key: "d" + strconv.Itoa(n), idleN: n,
+		title: fmt.Sprintf("(d) %d idle keep-alive connections", n),
+		about: fmt.Sprintf("cmd/idleconns opens %d connections from 127.0.0.2-9, one request on each, then they sit idle %v. "+
+			"RSS per conn is the server's VmRSS growth divided by the connections opened.", n, h.cfg.idleFor)}
+}

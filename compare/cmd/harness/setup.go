@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"holdfast/compare"
+	"holdfast/compare/internal/procstat"
+)
+
+// harness is one run's state; it is used from one goroutine.
+type harness struct {
+	cfg       config
+	moduleDir string // the compare module
+	binDir    string // temp dir: built binaries and the Lua script
+	peerBin   string
+	idleBin   string
+	nginxBin  string
+	luaPath   string
+	proc      procstat.Proc
+	stamp     string   // names this run's files in results/
+	notes     []string // go into the report
+}
+
+func (h *harness) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "harness: "+format+"\n", args...)
+}
+
+// setup makes sure the tools exist, builds the Go programs and writes the
+// Lua script. The caller removes h.binDir.
+func (h *harness) setup() error {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	h.moduleDir = filepath.Dir(strings.TrimSpace(string(out)))
+	if err := h.ensureTools(); err != nil {
+		return err
+	}
+	if h.binDir, err = os.MkdirTemp("", "compare-bin-"); err != nil {
+		return err
+	}
+	h.luaPath = filepath.Join(h.binDir, "pipeline.lua")
+	if err := os.WriteFile(h.luaPath, compare.PipelineLua, 0o644); err != nil {
+		return err
+	}
+	if err := h.buildPeer(); err != nil {
+		return err
+	}
+	h.idleBin = filepath.Join(h.binDir, "idleconns")
+	return h.goBuild(h.idleBin, "./cmd/idleconns")
+}
+
+// ensureTools installs wrk and nginx from Debian when missing, since the
+// harness may run on a fresh machine; taskset and prlimit come with
+// util-linux and are only checked.
+func (h *harness) ensureTools() error {
+	var missing []string
+	if _, err := exec.LookPath("wrk"); err != nil {
+		missing = append(missing, "wrk")
+	}
+	if h.nginxBin = findNginx(); h.nginxBin == "" && h.wants("nginx") {
+		missing = append(missing, "nginx-light")
+	}
+	if len(missing) > 0 {
+		if err := aptInstall(h, missing); err != nil {
+			return err
+		}
+		h.nginxBin = findNginx()
+	}
+	for _, t := range []string{"wrk", "taskset", "prlimit"} {
+		if _, err := exec.LookPath(t); err != nil {
+			return fmt.Errorf("%s not found after install: %w", t, err)
+		}
+	}
+	if h.wants("nginx") && h.nginxBin == "" {
+		return errors.New("nginx not found after install")
+	}
+	return nil
+}
+
+// findNginx looks in PATH and in /usr/sbin, which is not in every PATH.
+func findNginx() string {
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+		return "/usr/sbin/nginx"
+	}
+	return ""
+}
+
+func aptInstall(h *harness, pkgs []string) error {
+	h.logf("installing %s with apt-get (missing)", strings.Join(pkgs, " "))
+	for _, argv := range [][]string{{"update"}, append([]string{"install", "-y"}, pkgs...)} {
+		cmd := exec.Command("apt-get", argv...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("apt-get %s: %w", argv[0], err)
+		}
+	}
+	return nil
+}
+
+func (h *harness) wants(kind string) bool {
+	for _, s := range h.cfg.servers {
+		if s.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// buildPeer builds cmd/peer, holdfast included.
+func (h *harness) buildPeer() error {
+	h.peerBin = filepath.Join(h.binDir, "peer")
+	return h.goBuild(h.peerBin, "./cmd/peer")
+}
+
+func (h *harness) dropKind(kind string) {
+	var keep []server
+	for _, s := range h.cfg.servers {
+		if s.Kind != kind {
+			keep = append(keep, s)
+		}
+	}
+	h.cfg.servers = keep
+}
+
+func (h *harness) goBuild(out, pkg string, flags ...string) error {
+	// -buildvcs=false: the binaries are throwaway, and VCS stamping fails
+	// in a checkout without commits.
+	args := append(append([]string{"build", "-buildvcs=false"}, flags...), "-o", out, pkg)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = h.moduleDir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, lastLines(b, 4))
+	}
+	return nil
+}
+
+func (h *harness) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	h.logf("%s", n)
+	h.notes = append(h.notes, n)
+}

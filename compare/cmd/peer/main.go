@@ -1,0 +1,61 @@
+// Command peer runs one of the servers that holdfast is compared with, each
+// answering every request with the same 13-byte text/plain body, keep-alive on
+// and logging off, so that the only difference between runs is the server.
+//
+//	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT
+//
+// The harness (../harness) starts it pinned to one CPU with GOMAXPROCS=1.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// helloBody is the whole response body every peer sends.
+var helloBody = []byte("Hello, World!")
+
+// options are the flags every server is started with.
+type options struct {
+	addr   string
+	engine string // holdfast only; passed through to holdfast.ParseEngine
+}
+
+// servers maps a -server name to its serve function; each server's file
+// registers itself in init so that one built without a build tag (holdfast)
+// simply is not listed.
+var servers = map[string]func(options) error{}
+
+func main() {
+	var o options
+	name := flag.String("server", "", "server to run: "+strings.Join(names(), ", "))
+	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast only)")
+	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
+	flag.Parse()
+
+	serve, ok := servers[*name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "peer: unknown -server %q (have: %s)\n", *name, strings.Join(names(), ", "))
+		os.Exit(2)
+	}
+	if *pprofAddr != "" {
+		startPprof(*pprofAddr)
+	}
+	if err := serve(o); err != nil {
+		fmt.Fprintf(os.Stderr, "peer %s: %v\n", *name, err)
+		os.Exit(1)
+	}
+}
+
+func names() []string {
+	out := make([]string, 0, len(servers))
+	for n := range servers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,405 @@
+package holdfast
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"holdfast/internal/http1"
+)
+
+// response builds the *http.Response from the parsed head and hands the
+// connection to its body. A response without a body ends the exchange here.
+func (c *tconn) response(req *http.Request) (*http.Response, error) {
+	h := &c.head
+	raw := c.rbuf[c.r : c.r+c.headLen]
+	head := string(raw) // every string of the response is cut from this copy
+	x := new(tresponse)
+	resp := &x.resp
+	*resp = http.Response{
+		Status:     tstatusText(h.Status, h.Reason, head, raw),
+		StatusCode: h.Status,
+		Proto:      h.Version.String(),
+		ProtoMajor: 1,
+		ProtoMinor: int(h.Version - 10),
+		Header:     tbuildHeader(h.Fields, head, raw),
+		Request:    req,
+	}
+	c.r += c.headLen
+	c.noteHints()
+	framing := http1.ResponseFraming(req.Method, h)
+	switch framing {
+	case http1.NoBody:
+		resp.Body = http.NoBody
+		if req.Method == "HEAD" {
+			resp.ContentLength = h.ContentLength
+		}
+	case http1.Length:
+		resp.ContentLength = h.ContentLength
+	case http1.Chunked:
+		resp.ContentLength = -1
+		resp.TransferEncoding = []string{"chunked"}
+		c.chunk.Reset()
+	case http1.UntilClose:
+		resp.ContentLength = -1
+		c.setKeep(CloseServer) // the server's close ends the body
+	case http1.Tunnel:
+		c.end(CloseProtocolError)
+		return nil, fmt.Errorf("holdfast: %s response to %s: tunnels are not supported", resp.Status, req.Method)
+	}
+	resp.Close = c.keep != reasonNone
+	if framing == http1.NoBody {
+		c.parser.Reset()
+		c.end(reasonNone)
+		return resp, nil
+	}
+	if framing == http1.Chunked {
+		tdeclareTrailers(resp)
+	}
+	x.body = tbody{c: c, conn: c, gen: c.xgen, framing: framing, remaining: h.ContentLength, resp: resp}
+	resp.Body = &x.body
+	c.parser.Reset()
+	return resp, nil
+}
+
+// tresponse holds a response and its body in one allocation.
+type tresponse struct {
+	resp http.Response
+	body tbody
+}
+
+// tdeclareTrailers lists the trailers a response announces, with nil
+// values until the body has been read, as net/http does.
+func tdeclareTrailers(resp *http.Response) {
+	vs := resp.Header["Trailer"]
+	if len(vs) == 0 {
+		return
+	}
+	resp.Trailer = make(http.Header)
+	for _, v := range vs {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				resp.Trailer[http.CanonicalHeaderKey(k)] = nil
+			}
+		}
+	}
+}
+
+// tbuildHeader makes the header map the way the server builds a request's:
+// strings cut from one copy of the head, values sharing one array, each
+// value slice capped so that an append copies.
+func tbuildHeader(fields []http1.Field, head string, raw []byte) http.Header {
+	hdr := make(http.Header, len(fields))
+	vals := make([]string, len(fields))
+	for i, f := range fields {
+		name, ok := http1.CommonFieldName(f.Name)
+		if !ok {
+			name = http.CanonicalHeaderKey(tsubstr(head, raw, f.Name))
+		}
+		vals[i] = tsubstr(head, raw, f.Value)
+		if prev, dup := hdr[name]; dup {
+			hdr[name] = append(prev, vals[i])
+			continue
+		}
+		hdr[name] = vals[i : i+1 : i+1]
+	}
+	return hdr
+}
+
+// tsubstr returns the part of head that b covers; b points into raw, of
+// which head is a copy (raw and b share their end of capacity).
+func tsubstr(head string, raw, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	off := cap(raw) - cap(b)
+	return head[off : off+len(b)]
+}
+
+// tstatusLines holds "200 OK" and the like for the registered codes, so
+// that a response with the usual reason phrase costs no allocation here.
+var tstatusLines = func() (t [600]string) {
+	for code := 100; code < len(t); code++ {
+		if r := http1.StatusText(code); r != "" {
+			t[code] = strconv.Itoa(code) + " " + r
+		}
+	}
+	return t
+}()
+
+func tstatusText(code int, reason []byte, head string, raw []byte) string {
+	if code < len(tstatusLines) {
+		if s := tstatusLines[code]; s != "" && len(s) == len(reason)+4 && s[4:] == string(reason) {
+			return s
+		}
+	}
+	return strconv.Itoa(code) + " " + tsubstr(head, raw, reason)
+}
+
+// tbody is a response body streaming from its connection. Reading it to the
+// end gives the connection back to the pool; closing it early drains what is
+// left, up to DrainLimit, or closes the connection.
+type tbody struct {
+	conn *tconn // the connection, to interrupt a blocked Read; immutable
+	gen  uint64 // conn.xgen of this exchange; immutable
+
+	mu        sync.Mutex
+	closing   atomic.Bool // Close interrupts a Read
+	c         *tconn      // guarded by mu; nil once the exchange ended
+	framing   http1.Framing
+	remaining int64 // Length: bytes left
+	resp      *http.Response
+	closed    bool  // Close was called
+	err       error // sticky: io.EOF or the failure
+}
+
+// Read implements io.Reader.
+func (b *tbody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closed:
+		return 0, ErrBodyReadAfterClose
+	case b.err != nil:
+		return 0, b.err
+	case len(p) == 0:
+		return 0, nil
+	}
+	var n int
+	var err error
+	switch b.framing {
+	case http1.Length:
+		n, err = b.readLength(p)
+	case http1.Chunked:
+		n, err = b.readChunked(p)
+	default:
+		n, err = b.readUntilClose(p)
+	}
+	if err != nil {
+		if err != io.EOF && b.closing.Load() {
+			err = ErrBodyReadAfterClose
+		}
+		b.finish(err)
+		err = b.err
+	}
+	return n, err
+}
+
+// readLength reads a Content-Length body; it returns io.EOF with the last
+// bytes, so that the connection is back in the pool before the caller
+// calls again.
+func (b *tbody) readLength(p []byte) (int, error) {
+	c := b.c
+	if int64(len(p)) > b.remaining {
+		p = p[:b.remaining]
+	}
+	var n int
+	if c.w > c.r {
+		n = copy(p, c.rbuf[c.r:c.w])
+		c.r += n
+	} else if len(p) >= len(c.rbuf) {
+		// A large read goes straight to the caller's buffer.
+		var err error
+		n, err = c.nc.Read(p)
+		if n == 0 {
+			return 0, tunexpected(err)
+		}
+	} else {
+		if err := c.fill(len(c.rbuf)); err != nil {
+			return 0, tunexpected(err)
+		}
+		n = copy(p, c.rbuf[c.r:c.w])
+		c.r += n
+	}
+	b.remaining -= int64(n)
+	if b.remaining == 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readChunked decodes the chunked coding; like readLength it reports
+// io.EOF as early as the buffered bytes show the end.
+func (b *tbody) readChunked(p []byte) (int, error) {
+	c := b.c
+	for {
+		payload, k, err := c.chunk.DecodeMax(c.rbuf[c.r:c.w], len(p))
+		c.r += k
+		if err != nil {
+			return 0, err
+		}
+		if len(payload) > 0 {
+			n := copy(p, payload)
+			// Consume the framing that follows, to see the end early.
+			_, k, _ = c.chunk.DecodeMax(c.rbuf[c.r:c.w], 0)
+			c.r += k
+			if c.chunk.Done() {
+				return n, io.EOF
+			}
+			return n, nil
+		}
+		if c.chunk.Done() {
+			return 0, io.EOF
+		}
+		if err := c.fill(len(c.rbuf)); err != nil {
+			return 0, tunexpected(err)
+		}
+	}
+}
+
+// readUntilClose reads a body that the server's close ends.
+func (b *tbody) readUntilClose(p []byte) (int, error) {
+	c := b.c
+	if c.w > c.r {
+		n := copy(p, c.rbuf[c.r:c.w])
+		c.r += n
+		return n, nil
+	}
+	n, err := c.nc.Read(p)
+	if n > 0 {
+		return n, nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return 0, err
+}
+
+func tunexpected(err error) error {
+	if err == io.EOF || err == nil {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// finish ends the exchange after the body's last byte (err is io.EOF) or a
+// failure, and makes err sticky.
+func (b *tbody) finish(err error) {
+	c := b.c
+	b.c = nil
+	if err == io.EOF {
+		if b.framing == http1.Chunked {
+			b.setTrailers(c)
+		}
+		reason := reasonNone
+		if b.framing == http1.UntilClose {
+			reason = CloseServer
+		}
+		c.end(reason)
+		b.err = io.EOF
+		return
+	}
+	switch {
+	case c.canceled.Load():
+		err = c.ctx.Err()
+	case err == ErrBodyReadAfterClose:
+	default:
+		err = fmt.Errorf("holdfast: reading response body: %w", err)
+	}
+	reason := tclassify(err, false)
+	if c.canceled.Load() {
+		reason = CloseCanceled
+	}
+	c.end(reason)
+	b.err = err
+}
+
+// setTrailers fills the response's Trailer map from the decoded trailers.
+func (b *tbody) setTrailers(c *tconn) {
+	fields := c.chunk.Trailers()
+	if len(fields) == 0 {
+		return
+	}
+	if b.resp.Trailer == nil {
+		b.resp.Trailer = make(http.Header, len(fields))
+	}
+	for _, f := range fields {
+		k := http1.CanonicalFieldName(f.Name)
+		b.resp.Trailer[k] = append(b.resp.Trailer[k], string(f.Value))
+	}
+}
+
+// Close implements io.Closer. A Read in progress is interrupted.
+func (b *tbody) Close() error {
+	if !b.mu.TryLock() {
+		// A Read is blocked on the socket: fail it, then take over.
+		b.closing.Store(true)
+		b.conn.interrupt(b.gen)
+		b.mu.Lock()
+	}
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if b.c == nil {
+		return nil
+	}
+	c := b.c
+	if b.drain() {
+		return nil
+	}
+	b.c = nil
+	c.end(CloseUnreadBody)
+	return nil
+}
+
+// drain discards the rest of the body, within DrainLimit bytes and
+// tDrainTimeout, and reports whether it reached the end (the exchange then
+// ended cleanly).
+func (b *tbody) drain() bool {
+	c := b.c
+	limit := c.h.t.cfg.drainLimit
+	if c.canceled.Load() || b.framing == http1.UntilClose || limit <= 0 ||
+		b.framing == http1.Length && b.remaining > limit {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now().Add(tDrainTimeout))
+	for read := int64(0); read <= limit; {
+		k, done, err := b.skipBuffered()
+		switch {
+		case err != nil:
+			return false
+		case done:
+			c.nc.SetReadDeadline(time.Time{})
+			b.finish(io.EOF)
+			return true
+		}
+		read += k
+		if k == 0 {
+			if err := c.fill(len(c.rbuf)); err != nil {
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// skipBuffered discards the body bytes in the read buffer and reports how
+// many, and whether the body ended.
+func (b *tbody) skipBuffered() (int64, bool, error) {
+	c := b.c
+	if b.framing == http1.Length {
+		k := min(int64(c.w-c.r), b.remaining)
+		c.r += int(k)
+		b.remaining -= k
+		return k, b.remaining == 0, nil
+	}
+	payload, k, err := c.chunk.DecodeMax(c.rbuf[c.r:c.w], len(c.rbuf))
+	c.r += k
+	if err != nil {
+		return 0, false, err
+	}
+	if c.chunk.Done() {
+		return 0, true, nil
+	}
+	if k > 0 && len(payload) == 0 {
+		return 1, false, nil // framing only: not a read, but progress
+	}
+	return int64(len(payload)), false, nil
+}

@@ -1,0 +1,348 @@
+package holdfast
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http/httptrace"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"holdfast/internal/http1"
+)
+
+// tconn is one client connection. Outside the pool it is owned by the
+// request using it: the RoundTrip goroutine until the response head is
+// read, then whoever reads the response body.
+type tconn struct {
+	h       *thost
+	nc      net.Conn
+	raw     syscall.RawConn // nil when nc is not a syscall.Conn: peek with a deadline
+	created time.Time
+
+	// Guarded by h.mu.
+	state        tconnState
+	idleSince    time.Time
+	expires      time.Time   // zero: never
+	expireReason CloseReason // why it closes at expires
+	idleTimer    *time.Timer
+
+	// Owned by the request using the connection.
+	rbuf     []byte // response bytes received, rbuf[r:w] not consumed yet
+	r, w     int
+	wbuf     []byte // the request head (and small bodies) being written
+	cbuf     []byte // scratch for chunked request bodies, made on first use
+	parser   http1.Parser
+	head     http1.Response
+	headLen  int
+	chunk    http1.ChunkedDecoder
+	requests int           // requests sent on the connection
+	hintMax  int           // requests the server still allows (Keep-Alive: max); -1: no hint
+	hintT    time.Duration // the server's last Keep-Alive timeout; -1: no hint
+	minRTT   time.Duration // shortest request-end to first-byte time seen; -1: none yet
+
+	// Per exchange, owned like the above.
+	ctx         context.Context
+	trace       *httptrace.ClientTrace
+	stopCancel  func() bool // stops the context hook; nil when the context cannot end
+	reused      bool        // the connection served a request before this one
+	wasIdle     bool        // taken from the pool
+	idleFor     time.Duration
+	gotByte     bool        // a byte of the response arrived
+	bodyStarted bool        // the head left and body bytes are being written
+	wroteAt     time.Time   // when the request was written
+	reuseFailed bool        // failed on a reused connection before any response byte
+	keep        CloseReason // reasonNone, or why the connection closes after this exchange
+
+	// xgen counts ended exchanges, so that a late Body.Close cannot
+	// interrupt the next exchange on the connection.
+	xmu  sync.Mutex
+	xgen uint64 // guarded by xmu; written by the owner
+
+	canceled atomic.Bool // the context hook fired and closed nc
+	closed   atomic.Bool // close ran: counted once
+	abortFn  func()      // c.abort, made once
+
+	// Peek results, written by peekFn (transport_peek_linux.go).
+	peekFn  func(fd uintptr)
+	peekBuf [1]byte
+	peekN   int
+	peekErr error
+}
+
+// Buffer sizes: a response head from a typical server (200–800 bytes) and a
+// request head fit with room to spare; small request bodies ride along in
+// the same write.
+const (
+	tReadBufSize  = 4 << 10
+	tWriteBufSize = 4 << 10
+)
+
+func newTConn(h *thost, nc net.Conn) *tconn {
+	c := &tconn{
+		h:       h,
+		nc:      nc,
+		created: time.Now(),
+		rbuf:    make([]byte, tReadBufSize),
+		wbuf:    make([]byte, 0, tWriteBufSize),
+		hintMax: -1,
+		hintT:   -1,
+		minRTT:  -1,
+	}
+	c.parser.MaxHeadBytes = h.t.cfg.maxHead
+	c.parser.MaxRequestLine = min(h.t.cfg.maxHead, http1.DefaultMaxRequestLine)
+	c.head.Reset()
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+			c.peekFn = c.peekFD
+		}
+	}
+	c.abortFn = c.abort
+	return c
+}
+
+// gotConn fires the GotConn hook.
+func (c *tconn) gotConn(trace *httptrace.ClientTrace) {
+	if trace != nil && trace.GotConn != nil {
+		trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: c.requests > 0, WasIdle: c.wasIdle, IdleTime: c.idleFor})
+	}
+}
+
+// usable runs the checks before a pooled connection is reused: its expiry,
+// then a non-blocking look at the socket, which must hold nothing: no FIN,
+// no reset, no bytes nobody asked for.
+func (c *tconn) usable() bool {
+	if !c.expires.IsZero() && !time.Now().Before(c.expires) {
+		return false
+	}
+	if c.w > c.r {
+		return false
+	}
+	if c.raw != nil {
+		return c.peekAlive()
+	}
+	return c.peekDeadline()
+}
+
+// peekDeadline is the portable liveness check: a read with a short deadline
+// that must time out. Anything it reads is unsolicited, so the connection is
+// discarded then anyway.
+func (c *tconn) peekDeadline() bool {
+	c.nc.SetReadDeadline(time.Now().Add(time.Millisecond))
+	_, err := c.nc.Read(c.rbuf[:1])
+	c.nc.SetReadDeadline(time.Time{})
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// abort is the context hook: it fails every read and write in progress or
+// to come. The connection is closed for good; its exchange reports the
+// context's error.
+func (c *tconn) abort() {
+	c.canceled.Store(true)
+	c.nc.Close()
+}
+
+// interrupt fails the reads of exchange gen, if it is still running.
+func (c *tconn) interrupt(gen uint64) {
+	c.xmu.Lock()
+	if c.xgen == gen {
+		c.nc.Close()
+	}
+	c.xmu.Unlock()
+}
+
+// close closes the socket and counts the reason, once.
+func (c *tconn) close(reason CloseReason) {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	if c.idleTimer != nil {
+		c.idleTimer.Stop()
+	}
+	c.nc.Close()
+	st := &c.h.t.stats
+	st.open.Add(-1)
+	st.closed[reason].Add(1)
+}
+
+// retireReason decides, as an exchange ends cleanly, whether the
+// connection may serve another request.
+func (c *tconn) retireReason(now time.Time) CloseReason {
+	cfg := &c.h.t.cfg
+	switch {
+	case c.keep != reasonNone:
+		return c.keep
+	case c.w > c.r: // bytes beyond the response: the framing is not what we think
+		return CloseProtocolError
+	case cfg.maxRequests > 0 && c.requests >= cfg.maxRequests:
+		return CloseMaxRequests
+	case c.hintMax == 0:
+		return CloseKeepAliveHint
+	case cfg.maxAge > 0 && now.Sub(c.created) >= cfg.maxAge:
+		return CloseMaxAge
+	}
+	return reasonNone
+}
+
+// setExpiry computes when the idle connection must be retired: the
+// Transport's IdleTimeout, the server's Keep-Alive timeout less the margin
+// documented on IdleTimeout, or MaxAge, whichever comes first.
+func (c *tconn) setExpiry(now time.Time) {
+	cfg := &c.h.t.cfg
+	c.expires, c.expireReason = time.Time{}, reasonNone
+	earlier := func(t time.Time, r CloseReason) {
+		if c.expires.IsZero() || t.Before(c.expires) {
+			c.expires, c.expireReason = t, r
+		}
+	}
+	if cfg.idleTimeout > 0 {
+		earlier(now.Add(cfg.idleTimeout), CloseIdleTimeout)
+	}
+	if c.hintT >= 0 {
+		earlier(now.Add(c.hintT-tHintMargin(c.hintT, c.minRTT)), CloseKeepAliveHint)
+	}
+	if cfg.maxAge > 0 {
+		earlier(c.created.Add(cfg.maxAge), CloseMaxAge)
+	}
+}
+
+// tHintMargin is how long before a server's advertised Keep-Alive timeout
+// T a pooled connection is retired: max(T/10, 500 ms) plus twice the round
+// trip (see Transport.IdleTimeout).
+func tHintMargin(t, rtt time.Duration) time.Duration {
+	m := max(t/10, tHintMinMargin)
+	if rtt > 0 {
+		m += 2 * rtt
+	}
+	return m
+}
+
+// armIdleTimer starts the timer that closes the idle connection at its
+// expiry; h.mu is held.
+func (c *tconn) armIdleTimer(now time.Time) {
+	if c.expires.IsZero() {
+		return
+	}
+	d := c.expires.Sub(now)
+	if c.idleTimer == nil {
+		c.idleTimer = time.AfterFunc(d, func() { c.h.idleExpired(c) })
+		return
+	}
+	c.idleTimer.Reset(d)
+}
+
+// noteHints records what the response head says about the connection's
+// future: whether it persists, and the server's Keep-Alive hints.
+func (c *tconn) noteHints() {
+	h := &c.head
+	if !http1.Persistent(h.Version, h.Close, h.KeepAlive) {
+		c.setKeep(CloseServer)
+	}
+	if h.KeepAliveTimeout >= 0 {
+		c.hintT = time.Duration(h.KeepAliveTimeout) * time.Second
+	}
+	switch {
+	case h.KeepAliveMax >= 0:
+		c.hintMax = h.KeepAliveMax
+	case c.hintMax > 0:
+		c.hintMax--
+	}
+}
+
+func (c *tconn) setKeep(r CloseReason) {
+	if c.keep == reasonNone {
+		c.keep = r
+	}
+}
+
+// fill reads more response bytes into rbuf, growing it up to limit.
+func (c *tconn) fill(limit int) error {
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+	}
+	if c.w == len(c.rbuf) {
+		switch {
+		case c.r > 0:
+			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.r = 0
+		case len(c.rbuf) >= limit:
+			return http1.ErrResponseHead
+		default:
+			nb := make([]byte, min(2*len(c.rbuf), limit))
+			copy(nb, c.rbuf[:c.w])
+			c.rbuf = nb
+		}
+	}
+	n, err := c.nc.Read(c.rbuf[c.w:])
+	c.w += n
+	if n > 0 {
+		c.firstByte()
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+func (c *tconn) firstByte() {
+	if c.gotByte {
+		return
+	}
+	c.gotByte = true
+	if !c.wroteAt.IsZero() {
+		if rtt := time.Since(c.wroteAt); c.minRTT < 0 || rtt < c.minRTT {
+			c.minRTT = rtt
+		}
+	}
+	if c.trace != nil && c.trace.GotFirstResponseByte != nil {
+		c.trace.GotFirstResponseByte()
+	}
+}
+
+// write writes p to the socket.
+func (c *tconn) write(p []byte) error {
+	for len(p) > 0 {
+		n, err := c.nc.Write(p)
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// tclassify maps a socket error to the reason it closes a client
+// connection.
+func tclassify(err error, writing bool) CloseReason {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return CloseServer
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return ClosePeerReset
+	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		if writing {
+			return CloseUserTimeout
+		}
+		return CloseKeepAliveTimeout
+	case errors.As(err, new(*http1.Error)):
+		return CloseProtocolError
+	}
+	if writing {
+		return CloseWriteError
+	}
+	return CloseReadError
+}
+
+// tbroken reports whether err says the peer closed or reset the connection:
+// on a reused connection before any response byte, the reuse race.
+func tbroken(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}

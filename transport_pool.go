@@ -1,0 +1,337 @@
+package holdfast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"holdfast/internal/sockopt"
+)
+
+// thost is the pool of one host: its idle connections, hottest last, and
+// the callers waiting for MaxConnsPerHost.
+type thost struct {
+	t    *Transport
+	key  string // URL.Host, the map key
+	addr string // host:port to dial
+
+	mu      sync.Mutex
+	idle    []*tconn   // guarded by mu; LIFO: the last is the most recently used
+	active  int        // guarded by mu; connections handed out to requests
+	dialing int        // guarded by mu; dials in progress (slots taken)
+	waiters []*twaiter // guarded by mu; FIFO
+	dead    bool       // guarded by mu; removed from Transport.hosts: look it up again
+}
+
+// twaiter is a caller waiting for a connection slot. It receives either a
+// connection that was just released (counted as active), or nil: a slot to
+// dial with (counted as dialing).
+type twaiter struct {
+	ch chan *tconn // buffered 1; sent to once, under thost.mu
+}
+
+// errTHostGone tells RoundTrip that the host's pool was dropped from the
+// Transport's map while it was being used: look it up again.
+var errTHostGone = errors.New("holdfast: host pool dropped")
+
+// tconnState is where a client connection is; guarded by thost.mu.
+type tconnState uint8
+
+const (
+	tActive tconnState = iota // handed out to a request
+	tIdle                     // in thost.idle
+	tClosed                   // closed, counted
+)
+
+func (h *thost) total() int { return len(h.idle) + h.active + h.dialing }
+
+func (h *thost) emptyLocked() bool { return h.total() == 0 && len(h.waiters) == 0 }
+
+// getConn returns a connection for one request: the hottest live idle one,
+// or a new one. forceNew skips the pool (the retry after a reuse race).
+func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew bool) (*tconn, error) {
+	if trace != nil && trace.GetConn != nil {
+		trace.GetConn(h.addr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for {
+		c, dial, w := h.take(forceNew)
+		switch {
+		case c != nil:
+			if c.usable() {
+				c.gotConn(trace)
+				return c, nil
+			}
+			h.closeConn(c, CloseStale)
+			continue
+		case dial:
+			return h.dial(ctx, trace)
+		case w == nil:
+			return nil, errTHostGone
+		}
+		c, dial, err := h.wait(ctx, w)
+		switch {
+		case err != nil:
+			return nil, err
+		case dial:
+			return h.dial(ctx, trace)
+		case forceNew || !c.usable():
+			h.toDial(c, forceNew)
+			return h.dial(ctx, trace)
+		}
+		c.gotConn(trace)
+		return c, nil
+	}
+}
+
+// take pops the hottest idle connection (marked active), or takes a slot
+// to dial (dial), or queues a waiter when MaxConnsPerHost is reached.
+func (h *thost) take(forceNew bool) (c *tconn, dial bool, w *twaiter) {
+	var expired []*tconn
+	defer func() {
+		for _, e := range expired {
+			e.close(e.expireReason)
+		}
+	}()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.dead {
+		return nil, false, nil // dropped from the map: look the host up again
+	}
+	now := time.Now()
+	for !forceNew && len(h.idle) > 0 {
+		c := h.idle[len(h.idle)-1]
+		h.idle = h.idle[:len(h.idle)-1]
+		if !c.expires.IsZero() && !now.Before(c.expires) {
+			c.state = tClosed
+			expired = append(expired, c)
+			h.grantLocked()
+			continue
+		}
+		c.state = tActive
+		h.active++
+		c.wasIdle, c.idleFor = true, now.Sub(c.idleSince)
+		return c, false, nil
+	}
+	max := h.t.cfg.maxConns
+	if max > 0 && h.total() >= max && forceNew && len(h.idle) > 0 {
+		e := h.idle[0] // make room for the fresh connection: the coldest goes
+		h.idle = h.idle[1:]
+		e.state = tClosed
+		e.expireReason = ClosePoolFull
+		expired = append(expired, e)
+	}
+	if max <= 0 || h.total() < max {
+		h.dialing++
+		return nil, true, nil
+	}
+	w = &twaiter{ch: make(chan *tconn, 1)}
+	h.waiters = append(h.waiters, w)
+	h.t.stats.waits.Add(1)
+	return nil, false, w
+}
+
+// wait blocks until w is served or ctx ends.
+func (h *thost) wait(ctx context.Context, w *twaiter) (c *tconn, dial bool, err error) {
+	select {
+	case c = <-w.ch:
+		return c, c == nil, nil
+	case <-ctx.Done():
+	}
+	h.mu.Lock()
+	for i, x := range h.waiters {
+		if x == w {
+			h.waiters = append(h.waiters[:i], h.waiters[i+1:]...)
+			h.mu.Unlock()
+			return nil, false, ctx.Err()
+		}
+	}
+	h.mu.Unlock()
+	// Served while giving up: pass what we got on.
+	if c = <-w.ch; c != nil {
+		h.release(c)
+	} else {
+		h.slotDone()
+	}
+	return nil, false, ctx.Err()
+}
+
+// toDial turns an active connection handed to a waiter into a dial slot.
+func (h *thost) toDial(c *tconn, forceNew bool) {
+	reason := CloseStale
+	if forceNew {
+		reason = ClosePoolFull
+	}
+	h.mu.Lock()
+	h.active--
+	h.dialing++
+	c.state = tClosed
+	h.mu.Unlock()
+	c.close(reason)
+}
+
+// slotDone gives back a dial slot that was not used, or whose dial failed.
+func (h *thost) slotDone() {
+	h.mu.Lock()
+	h.dialing--
+	h.grantLocked()
+	h.mu.Unlock()
+}
+
+// grantLocked hands a free slot to the first waiter, if any.
+func (h *thost) grantLocked() {
+	if len(h.waiters) == 0 {
+		return
+	}
+	w := h.waiters[0]
+	h.waiters = h.waiters[1:]
+	h.dialing++
+	w.ch <- nil
+}
+
+// dial opens a new connection in a slot taken by take or wait.
+func (h *thost) dial(ctx context.Context, trace *httptrace.ClientTrace) (*tconn, error) {
+	cfg := &h.t.cfg
+	// ConnectStart and ConnectDone (and the DNS hooks) fire from within
+	// net.Dialer, which reads the trace from the context, as with net/http.
+	dctx := ctx
+	if cfg.dialTimeout > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(ctx, cfg.dialTimeout)
+		defer cancel()
+	}
+	h.t.stats.dials.Add(1)
+	nc, err := cfg.dial(dctx, "tcp", h.addr)
+	if err != nil {
+		h.t.stats.dialErrors.Add(1)
+		h.slotDone()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("holdfast: dial %s: %w", h.addr, err)
+	}
+	if err := sockopt.Apply(nc, cfg.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+		nc.Close()
+		h.slotDone()
+		return nil, fmt.Errorf("holdfast: socket options on %s: %w", h.addr, err)
+	}
+	c := newTConn(h, nc)
+	h.t.stats.open.Add(1)
+	h.mu.Lock()
+	h.dialing--
+	h.active++
+	h.mu.Unlock()
+	c.gotConn(trace)
+	return c, nil
+}
+
+// release takes back a connection whose exchange ended cleanly, and pools
+// it or hands it to a waiter (true), or closes it (false).
+func (h *thost) release(c *tconn) bool {
+	now := time.Now()
+	if reason := c.retireReason(now); reason != reasonNone {
+		h.closeConn(c, reason)
+		return false
+	}
+	c.idleSince = now
+	c.setExpiry(now)
+	if !c.expires.IsZero() && !now.Before(c.expires) {
+		h.closeConn(c, c.expireReason)
+		return false
+	}
+	var evict *tconn
+	h.mu.Lock()
+	if len(h.waiters) > 0 {
+		w := h.waiters[0]
+		h.waiters = h.waiters[1:]
+		c.wasIdle, c.idleFor = false, 0
+		w.ch <- c // stays active, now the waiter's
+		h.mu.Unlock()
+		return true
+	}
+	if max := h.t.cfg.maxIdle; max > 0 && len(h.idle) >= max {
+		evict = h.idle[0]
+		h.idle = append(h.idle[:0], h.idle[1:]...)
+		evict.state = tClosed
+	}
+	c.state = tIdle
+	h.active--
+	h.idle = append(h.idle, c)
+	c.armIdleTimer(now)
+	h.mu.Unlock()
+	if evict != nil {
+		evict.close(ClosePoolFull)
+	}
+	return true
+}
+
+// closeConn closes an active connection and gives its slot to a waiter.
+func (h *thost) closeConn(c *tconn, reason CloseReason) {
+	h.mu.Lock()
+	if c.state == tActive {
+		h.active--
+		h.grantLocked()
+	}
+	c.state = tClosed
+	h.mu.Unlock()
+	c.close(reason)
+}
+
+// idleExpired runs on an idle connection's timer.
+func (h *thost) idleExpired(c *tconn) {
+	h.mu.Lock()
+	if c.state != tIdle {
+		h.mu.Unlock()
+		return
+	}
+	if d := time.Until(c.expires); d > 0 { // the timer fired early, or was re-armed
+		c.idleTimer.Reset(d)
+		h.mu.Unlock()
+		return
+	}
+	h.removeIdleLocked(c)
+	h.grantLocked()
+	empty := h.emptyLocked()
+	h.mu.Unlock()
+	c.close(c.expireReason)
+	if empty {
+		h.t.dropIfEmpty(h)
+	}
+}
+
+func (h *thost) removeIdleLocked(c *tconn) {
+	for i, x := range h.idle {
+		if x == c {
+			h.idle = append(h.idle[:i], h.idle[i+1:]...)
+			break
+		}
+	}
+	c.state = tClosed
+}
+
+// closeIdle closes every idle connection of the host.
+func (h *thost) closeIdle(reason CloseReason) {
+	h.mu.Lock()
+	idle := h.idle
+	h.idle = nil
+	for _, c := range idle {
+		c.state = tClosed
+		h.grantLocked()
+	}
+	h.mu.Unlock()
+	for _, c := range idle {
+		c.close(reason)
+	}
+}
+
+// counts reports the host's connections for Stats.
+func (h *thost) counts() HostStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return HostStats{Idle: len(h.idle), Active: h.active, Dialing: h.dialing, Waiting: len(h.waiters)}
+}
