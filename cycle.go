@@ -30,7 +30,10 @@ func (c *conn) serveRequest(raw []byte) bool {
 		c.srv.stats.reused.Add(1)
 	}
 	ex := c.ex
-	start := time.Now()
+	var start time.Time
+	if c.srv.AccessLog != nil {
+		start = time.Now()
+	}
 	if status := c.precheck(); status != 0 {
 		c.respondError(status, http.StatusText(status), CloseProtocolError)
 		return false
@@ -38,7 +41,7 @@ func (c *conn) serveRequest(raw []byte) bool {
 	w := newResponse(c)
 	defer w.ctx.cancel()
 	ex.rctx = &w.ctx
-	req, err := newRequest(&ex.reqTmpl, w, &ex.head, raw, c.remote)
+	req, err := newRequest(w, &ex.head, raw, c.remote)
 	if err != nil {
 		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
 		return false

@@ -197,6 +197,9 @@ func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) bool
 	case isTimeout(err):
 		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
 	default:
+		if g, ok := c.wire.(*gconn); ok {
+			err = diagnoseConn(err, g.nc)
+		}
 		c.setReason(classify(err, false))
 	}
 	return false
@@ -346,6 +349,6 @@ func (g *gconn) unwatch() {
 		return
 	}
 	if err := g.bg.err; err != nil && !isTimeout(err) {
-		g.peerGone = err
+		g.peerGone = diagnoseConn(err, g.nc)
 	}
 }

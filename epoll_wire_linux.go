@@ -130,7 +130,7 @@ func (c *econn) readBody(p []byte) (int, error) {
 		case err == unix.EINTR:
 			continue
 		case err != unix.EAGAIN:
-			return 0, os.NewSyscallError("read", err)
+			return 0, diagnoseFD(os.NewSyscallError("read", err), c.fd)
 		}
 		if err := c.wait(readReady, c.srv.pol.bodyTimeout); err != nil {
 			return 0, err
@@ -150,7 +150,7 @@ func (c *econn) write(p []byte) (int, error) {
 		case err == nil || err == unix.EINTR:
 			continue
 		case err != unix.EAGAIN:
-			return total, os.NewSyscallError("write", err)
+			return total, diagnoseFD(os.NewSyscallError("write", err), c.fd)
 		}
 		if err := c.wait(writeReady, c.srv.pol.sendTimeout); err != nil {
 			return total, err

@@ -22,9 +22,8 @@ type exchange struct {
 
 	// Per-request scratch, reused so a request allocates less. None of it
 	// is reachable by a handler after it returns.
-	reqTmpl    http.Request // filled, then copied by WithContext
-	respHeader http.Header  // the response's header map, cleared per request
-	pend       []byte       // the response's held-back body
+	respHeader http.Header // the response's header map, cleared per request
+	pend       []byte      // the response's held-back body
 	chunk      http1.ChunkedDecoder
 	rctx       *reqContext // the request's context
 
@@ -88,7 +87,6 @@ func (c *conn) releaseExchange() {
 	default:
 	}
 	ex.tooLarge, ex.badBody, ex.bodyBroken = false, nil, false
-	ex.reqTmpl = http.Request{}
 	clear(ex.respHeader)
 	exchangePool.Put(ex)
 }

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "FAIL: %d connection state transitions broke the state machine\n", n)
 		code = 1
 	}
+	if !noNetnsLeftovers() {
+		code = 1
+	}
 	os.Exit(code)
 }
 

@@ -11,17 +11,15 @@ import (
 // newRequest turns a parsed head into the *http.Request a handler sees.
 // All strings are cut from one copy of the head, so a request costs one
 // string allocation however many fields it has; field names that are not
-// in canonical form already (rare) cost one more each. The request is
-// filled in tmpl, a scratch value its caller owns, because the only public
-// way to attach a context copies the request: the copy is the one
-// allocation of the *http.Request itself.
-// The request's context, URL and header values live in w.
-func newRequest(tmpl *http.Request, w *response, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
+// in canonical form already (rare) cost one more each. The request's
+// context, URL and header values live in w. The request is filled on the
+// stack, because the only public way to attach a context copies it: the
+// copy is the one allocation of the *http.Request itself.
+func newRequest(w *response, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
 	head := string(raw)
 	str := func(b []byte) string { return substr(head, raw, b) }
 
-	r := tmpl
-	*r = http.Request{
+	r := &http.Request{
 		Method:     methodString(h.Method, str),
 		RequestURI: str(h.Target),
 		Proto:      h.Version.String(),
@@ -35,8 +33,7 @@ func newRequest(tmpl *http.Request, w *response, h *http1.Request, raw []byte, r
 	}
 	r.URL = &w.url
 	r.Header = buildHeader(h.Fields, w.vals[:0], str)
-	r.Host = r.Header.Get("Host")
-	delete(r.Header, "Host")
+	r.Host = str(h.Host) // net/http keeps Host out of the Header map
 	if h.Form == http1.AbsoluteForm && w.url.Host != "" {
 		r.Host = w.url.Host // RFC 9112 §3.2.2: the target's authority wins
 	}
@@ -108,6 +105,9 @@ func buildHeader(fields []http1.Field, vals []string, str func([]byte) string) h
 		name, ok := http1.CommonFieldName(f.Name)
 		if !ok {
 			name = canonicalName(f.Name, str)
+		}
+		if name == "Host" {
+			continue
 		}
 		vals[i] = str(f.Value)
 		if prev, dup := hdr[name]; dup {

@@ -60,7 +60,7 @@ type response struct {
 
 // inlineFields is how many request header values fit in the response
 // value; a request with more allocates their array apart.
-const inlineFields = 16
+const inlineFields = 4
 
 func newResponse(c *conn) *response {
 	w := &response{
