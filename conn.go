@@ -30,7 +30,7 @@ type conn struct {
 	// Read by Connections and Shutdown from other goroutines.
 	state    atomic.Uint32 // ConnState
 	idleFrom atomic.Int64  // monotonic ns when the last request ended
-	nreq     atomic.Uint64
+	nreq     atomic.Uint32
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
 
@@ -40,8 +40,7 @@ type conn struct {
 	ex        *exchange // nil while idle (epoll engine)
 	reason    CloseReason
 	hijacked  bool
-	responded bool  // the connection closes right after a response
-	peerGone  error // the peer closed or failed while a handler ran
+	responded bool // the connection closes right after a response
 }
 
 // epoch is the origin of the monotonic times kept in int64 fields.
@@ -118,7 +117,7 @@ func (c *conn) info(now int64) ConnInfo {
 		Remote:   c.remote,
 		State:    st,
 		Age:      time.Duration(now - c.created),
-		Requests: c.nreq.Load(),
+		Requests: uint64(c.nreq.Load()),
 		BytesIn:  c.bytesIn.Load(),
 		BytesOut: c.bytesOut.Load(),
 	}
@@ -158,11 +157,11 @@ func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseR
 		return CloseClient
 	case handlerClose:
 		return CloseHandler
-	case c.peerGone != nil:
+	case c.ex.peerGone != nil:
 		return CloseClient
 	case c.srv.closing.Load():
 		return CloseShutdown
-	case pol.maxRequests > 0 && c.nreq.Load() >= uint64(pol.maxRequests):
+	case pol.maxRequests > 0 && c.nreq.Load() >= uint32(pol.maxRequests):
 		return CloseMaxRequests
 	case pol.maxAge > 0 && now-c.created >= int64(pol.maxAge):
 		return CloseMaxAge
@@ -260,22 +259,26 @@ func diagnose(err error, info func() (sockopt.TCPInfo, error)) error {
 	}
 	d := &deadPeerError{err: err}
 	if ti, ierr := info(); ierr == nil {
-		switch ti.WhichTimeout() {
-		case sockopt.TimeoutKeepAlive:
-			d.reason = CloseKeepAliveTimeout
-		case sockopt.TimeoutUnacked:
-			d.reason = CloseUserTimeout
-		}
+		d.reason = timeoutReason(ti)
 	}
 	return d
+}
+
+// timeoutReason is the close reason for a socket that timed out, from its
+// TCP_INFO; reasonNone when TCP_INFO cannot tell.
+func timeoutReason(ti sockopt.TCPInfo) CloseReason {
+	switch ti.WhichTimeout() {
+	case sockopt.TimeoutKeepAlive:
+		return CloseKeepAliveTimeout
+	case sockopt.TimeoutUnacked:
+		return CloseUserTimeout
+	}
+	return reasonNone
 }
 
 // diagnoseFD and diagnoseConn are diagnose for a raw descriptor (epoll
 // engine) and for a net.Conn (goroutine engine).
 func diagnoseFD(err error, fd int) error {
-	if true {
-		return err
-	}
 	return diagnose(err, func() (sockopt.TCPInfo, error) { return sockopt.Info(fd) })
 }
 
@@ -316,7 +319,7 @@ func (c *conn) flush() error {
 	ex.out = ex.out[:0]
 	if err != nil {
 		c.setReason(classify(err, true))
-		c.peerGone = err
+		ex.peerGone = err
 	}
 	return err
 }
@@ -330,7 +333,7 @@ func (c *conn) writeThrough(p []byte) error {
 	ex.out = ex.out[:0]
 	if err != nil {
 		c.setReason(classify(err, true))
-		c.peerGone = err
+		ex.peerGone = err
 	}
 	return err
 }
@@ -342,9 +345,9 @@ func (c *conn) closed() {
 		c.srv.stats.open.Add(-1)
 	} else {
 		c.setState(StateClosed)
-		c.srv.stats.connClosed(c.reason, c.nreq.Load())
+		c.srv.stats.connClosed(c.reason, uint64(c.nreq.Load()))
 	}
-	c.srv.trackConn(c, false)
+	c.srv.connGone()
 }
 
 // lingerNeeded reports whether closing now could destroy the response just

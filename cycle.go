@@ -267,7 +267,7 @@ func (c *conn) logAccess(req *http.Request, w *response, start time.Time, keep b
 	b = append(b, " conn="...)
 	b = strconv.AppendUint(b, c.id, 10)
 	b = append(b, " req="...)
-	b = strconv.AppendUint(b, c.nreq.Load(), 10)
+	b = strconv.AppendUint(b, uint64(c.nreq.Load()), 10)
 	b = append(b, " dur="...)
 	b = append(b, time.Since(start).Round(time.Microsecond).String()...)
 	if keep {

@@ -51,6 +51,8 @@ func (s *Server) acceptLoop(l net.Listener) error {
 		g.init(s, g, nc.RemoteAddr().String())
 		if !s.trackConn(&g.conn, true) {
 			nc.Close()
+			g.setReason(CloseShutdown)
+			g.closed()
 			return ErrServerClosed
 		}
 		go g.serve()
@@ -75,10 +77,10 @@ func (g *gconn) serve() {
 		if !c.serveRequest(raw) {
 			return
 		}
-		if c.peerGone != nil {
+		if c.ex.peerGone != nil {
 			// The client closed its side while we answered: it got its
 			// response and can send nothing more.
-			c.setReason(classify(c.peerGone, false))
+			c.setReason(classify(c.ex.peerGone, false))
 			c.responded = true
 			return
 		}
@@ -98,6 +100,7 @@ func (g *gconn) finish() {
 		g.nc.Close()
 	}
 	c.releaseExchange()
+	c.srv.trackConn(c, false)
 	c.closed()
 }
 
@@ -349,6 +352,6 @@ func (g *gconn) unwatch() {
 		return
 	}
 	if err := g.bg.err; err != nil && !isTimeout(err) {
-		g.peerGone = diagnoseConn(err, g.nc)
+		g.ex.peerGone = diagnoseConn(err, g.nc)
 	}
 }

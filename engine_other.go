@@ -17,3 +17,7 @@ func (s *Server) serveEpoll(net.Listener) error {
 }
 
 func (s *Server) stopEngine() {}
+
+func (s *Server) abortEngine() {}
+
+func (s *Server) engineConnections(int64) []ConnInfo { return nil }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -20,7 +21,7 @@ type econn struct {
 	conn
 	l     *loop
 	fd    int
-	timer wheel.Timer[*econn] // owned by the loop: hold time, header or linger deadline
+	timer wheel.Timer // owned by the loop: hold time, header or linger deadline
 
 	// Owned by the loop.
 	busy      bool   // a goroutine serves a request on it
@@ -32,6 +33,11 @@ type econn struct {
 	events   atomic.Uint32 // readiness seen while busy; In also means "may have unread data"
 	waiting  atomic.Bool   // the serving goroutine waits on ex.ready
 	watching atomic.Bool   // the peer's going away cancels the request
+}
+
+// timerConn finds the connection a wheel timer belongs to.
+func timerConn(t *wheel.Timer) *econn {
+	return (*econn)(unsafe.Add(unsafe.Pointer(t), -int(unsafe.Offsetof(econn{}.timer))))
 }
 
 // Readiness that wakes a reader and a writer.
@@ -68,10 +74,10 @@ func (l *loop) accept(lfd int, now int64) {
 
 func (l *loop) newConn(fd int, sa unix.Sockaddr, now int64) {
 	c := &econn{l: l, fd: fd}
-	c.timer.Value = c
 	c.init(l.srv, c, sockaddrString(sa))
-	if !l.srv.trackConn(&c.conn, true) {
+	if l.stopping || l.srv.closing.Load() {
 		unix.Close(fd)
+		c.setReason(CloseShutdown)
 		c.closed()
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"holdfast/internal/epoll"
 	"holdfast/internal/wheel"
 )
@@ -33,11 +35,12 @@ type loop struct {
 	buf      []byte
 	conns    []*econn // by descriptor
 	n        int      // connections registered
-	wheel    *wheel.Wheel[*econn]
-	paused   []int // listening descriptors not watched for now (out of descriptors)
-	resumeAt int64 // when paused listeners are watched again
-	queued   bool  // connections queued before the listener was configured may remain
-	stopping bool  // the server closes: exit once empty
+	wheel    *wheel.Wheel
+	onExpiry func(*wheel.Timer) // l.expired, made once
+	paused   []int              // listening descriptors not watched for now (out of descriptors)
+	resumeAt int64              // when paused listeners are watched again
+	queued   bool               // connections queued before the listener was configured may remain
+	stopping bool               // the server closes: exit once empty
 
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
@@ -61,20 +64,23 @@ type loop struct {
 
 // loopMsg is work another goroutine hands to the loop.
 type loopMsg struct {
-	kind msgKind
-	c    *econn
-	fd   int
+	kind  msgKind
+	c     *econn
+	fd    int
+	reply chan []ConnInfo // msgSnapshot
 }
 
 type msgKind uint8
 
 const (
-	msgIdle   msgKind = iota // the serving goroutine is done: the connection waits for its next request
-	msgClose                 // the serving goroutine is done: close the connection (c.reason says why)
-	msgForget                // the connection was hijacked
-	msgWake                  // Shutdown: close the connection if idle
-	msgListen                // watch listening descriptor fd
-	msgStop                  // the server closes
+	msgIdle     msgKind = iota // the serving goroutine is done: the connection waits for its next request
+	msgClose                   // the serving goroutine is done: close the connection (c.reason says why)
+	msgForget                  // the connection was hijacked
+	msgWake                    // Shutdown: close the connection if idle
+	msgListen                  // watch listening descriptor fd
+	msgStop                    // the server closes
+	msgAbort                   // the server closes at once (Close)
+	msgSnapshot                // describe the connections, on reply
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -83,14 +89,16 @@ func newLoop(s *Server, eng *epollEngine) (*loop, error) {
 		return nil, err
 	}
 	now := monotime()
-	return &loop{
+	l := &loop{
 		srv:   s,
 		eng:   eng,
 		poll:  p,
 		buf:   make([]byte, loopBufSize),
-		wheel: wheel.New[*econn](wheelSlots, tickNanos, now),
+		wheel: wheel.New(wheelSlots, tickNanos, now),
 		done:  make(chan struct{}),
-	}, nil
+	}
+	l.onExpiry = l.expired
+	return l, nil
 }
 
 // post hands work to the loop from another goroutine.
@@ -109,7 +117,7 @@ func (l *loop) run() {
 		l.drainBatch()
 		l.drainInbox()
 		now := monotime()
-		l.wheel.Advance(now, l.expired)
+		l.wheel.Advance(now, l.onExpiry)
 		if l.resumeAt != 0 && now >= l.resumeAt {
 			l.resumeListeners()
 		}
@@ -236,7 +244,37 @@ func (l *loop) message(m loopMsg, now int64) {
 	case msgStop:
 		l.stopping = true
 		l.closeIdle(now)
+	case msgAbort:
+		l.abortAll(now)
+	case msgSnapshot:
+		m.reply <- l.snapshot(now)
 	}
+}
+
+// abortAll closes every connection at once (Close): idle ones here, busy
+// ones by shutting their sockets down under their goroutines, which then
+// fail and hand them back.
+func (l *loop) abortAll(now int64) {
+	for _, c := range l.conns {
+		switch {
+		case c == nil:
+		case c.busy:
+			unix.Shutdown(c.fd, unix.SHUT_RDWR)
+		default:
+			l.closeConn(c, CloseShutdown, now)
+		}
+	}
+}
+
+// snapshot describes the loop's connections.
+func (l *loop) snapshot(now int64) []ConnInfo {
+	infos := make([]ConnInfo, 0, l.n)
+	for _, c := range l.conns {
+		if c != nil {
+			infos = append(infos, c.info(now))
+		}
+	}
+	return infos
 }
 
 // closeIdle closes every connection waiting for a request (Shutdown).
@@ -249,7 +287,8 @@ func (l *loop) closeIdle(now int64) {
 }
 
 // expired handles a connection whose deadline passed.
-func (l *loop) expired(c *econn) {
+func (l *loop) expired(t *wheel.Timer) {
+	c := timerConn(t)
 	now := monotime()
 	switch {
 	case c.lingering:

@@ -165,3 +165,35 @@ func (s *Server) stopEngine() {
 		l.post(loopMsg{kind: msgStop})
 	}
 }
+
+// abortEngine makes the loops close every connection at once (Close).
+func (s *Server) abortEngine() {
+	for _, l := range s.loops() {
+		l.post(loopMsg{kind: msgAbort})
+	}
+}
+
+// engineConnections describes the loops' connections: each loop answers
+// for its own, as only it may look at them.
+func (s *Server) engineConnections(int64) []ConnInfo {
+	var infos []ConnInfo
+	for _, l := range s.loops() {
+		reply := make(chan []ConnInfo, 1)
+		l.post(loopMsg{kind: msgSnapshot, reply: reply})
+		select {
+		case got := <-reply:
+			infos = append(infos, got...)
+		case <-l.done:
+		}
+	}
+	return infos
+}
+
+func (s *Server) loops() []*loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epoll == nil {
+		return nil
+	}
+	return s.epoll.loops
+}

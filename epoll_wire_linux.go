@@ -28,8 +28,8 @@ func (c *econn) serveBatch(headLen int) msgKind {
 		switch {
 		case c.hijacked:
 			return msgForget
-		case !keep || c.peerGone != nil:
-			c.setReason(classify(c.peerGone, false))
+		case !keep || c.ex.peerGone != nil:
+			c.setReason(classify(c.ex.peerGone, false))
 			c.responded = true
 			return c.flushFor(msgClose)
 		}
@@ -130,7 +130,7 @@ func (c *econn) readBody(p []byte) (int, error) {
 		case err == unix.EINTR:
 			continue
 		case err != unix.EAGAIN:
-			return 0, diagnoseFD(os.NewSyscallError("read", err), c.fd)
+			return 0, os.NewSyscallError("read", err)
 		}
 		if err := c.wait(readReady, c.srv.pol.bodyTimeout); err != nil {
 			return 0, err

@@ -35,6 +35,7 @@ type exchange struct {
 
 	// Set while reading a request body (possibly on a handler's
 	// goroutine; read by the serving goroutine after the body is detached).
+	peerGone   error // the peer closed or failed while a handler ran
 	tooLarge   bool  // the body passed Server.MaxBodyBytes
 	badBody    error // the chunked framing was invalid
 	bodyBroken bool  // reading the body failed: the framing is lost
@@ -86,7 +87,7 @@ func (c *conn) releaseExchange() {
 	case <-ex.ready: // a stale wake-up
 	default:
 	}
-	ex.tooLarge, ex.badBody, ex.bodyBroken = false, nil, false
+	ex.tooLarge, ex.badBody, ex.bodyBroken, ex.peerGone = false, nil, false, nil
 	clear(ex.respHeader)
 	exchangePool.Put(ex)
 }

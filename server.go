@@ -62,8 +62,8 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{} // guarded by mu
-	conns     map[*conn]struct{}         // guarded by mu
-	drained   chan struct{}              // guarded by mu; closed when conns empties during Shutdown
+	conns     map[*conn]struct{}         // guarded by mu; the goroutine engine's (loops keep their own)
+	drained   chan struct{}              // guarded by mu; closed when no connection is left during Shutdown
 	epoll     *epollEngine               // guarded by mu; the event loops, once started
 }
 
@@ -128,11 +128,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeListenersLocked()
 	if s.drained == nil {
 		s.drained = make(chan struct{})
-		if len(s.conns) == 0 {
-			close(s.drained)
-		}
 	}
 	drained := s.drained
+	s.signalDrainedLocked()
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
@@ -164,6 +162,7 @@ func (s *Server) Close() error {
 	for _, c := range conns {
 		c.wire.abort()
 	}
+	s.abortEngine()
 	return nil
 }
 
@@ -198,6 +197,8 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 	return true
 }
 
+// trackConn registers a goroutine-engine connection, or forgets it; it
+// refuses new ones once the server closes.
 func (s *Server) trackConn(c *conn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -209,14 +210,28 @@ func (s *Server) trackConn(c *conn, add bool) bool {
 		return true
 	}
 	delete(s.conns, c)
-	if len(s.conns) == 0 && s.drained != nil {
-		select {
-		case <-s.drained:
-		default:
-			close(s.drained)
-		}
-	}
 	return true
+}
+
+// connGone is told of every connection that ends, whatever its engine, so
+// that Shutdown learns when the last one is gone.
+func (s *Server) connGone() {
+	if s.stats.open.Load() == 0 && s.closing.Load() {
+		s.mu.Lock()
+		s.signalDrainedLocked()
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) signalDrainedLocked() {
+	if s.drained == nil || s.stats.open.Load() != 0 {
+		return
+	}
+	select {
+	case <-s.drained:
+	default:
+		close(s.drained)
+	}
 }
 
 // Stats returns a snapshot of the server's counters.
@@ -236,7 +251,7 @@ func (s *Server) Connections() []ConnInfo {
 	for _, c := range conns {
 		infos = append(infos, c.info(now))
 	}
-	return infos
+	return append(infos, s.engineConnections(now)...)
 }
 
 func (s *Server) handler() http.Handler {
