@@ -1,7 +1,7 @@
 package holdfast
 
 import (
-	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -49,10 +49,10 @@ const (
 // accept takes the waiting connections of a listening descriptor.
 func (l *loop) accept(lfd int, now int64) {
 	for i := 0; i < 64; i++ { // a bounded burst, so other work is not starved
-		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, remote, err := accept4(lfd, &l.addrBuf)
 		switch err {
 		case nil:
-			l.newConn(fd, sa, now)
+			l.newConn(fd, remote, now)
 			continue
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
@@ -72,9 +72,9 @@ func (l *loop) accept(lfd int, now int64) {
 	}
 }
 
-func (l *loop) newConn(fd int, sa unix.Sockaddr, now int64) {
+func (l *loop) newConn(fd int, remote string, now int64) {
 	c := &econn{l: l, fd: fd}
-	c.init(l.srv, c, sockaddrString(sa))
+	c.init(l.srv, c, remote)
 	if l.stopping || l.srv.closing.Load() {
 		unix.Close(fd)
 		c.setReason(CloseShutdown)
@@ -109,14 +109,41 @@ func (l *loop) setSockOpts(fd int) error {
 	return sockopt.SetNoDelayFD(fd)
 }
 
-func sockaddrString(sa unix.Sockaddr) string {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return net.IP(a.Addr[:]).String() + ":" + strconv.Itoa(a.Port)
-	case *unix.SockaddrInet6:
-		return "[" + net.IP(a.Addr[:]).String() + "]:" + strconv.Itoa(a.Port)
+// accept4 accepts a connection and formats its peer's address, with the
+// raw system call: x/sys/unix's Accept4 allocates a Sockaddr and, for some
+// families, asks the socket for its protocol with one more system call.
+func accept4(lfd int, buf *[]byte) (int, string, error) {
+	var rsa unix.RawSockaddrAny
+	size := uint32(unix.SizeofSockaddrAny)
+	fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
+		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if errno != 0 {
+		return -1, "", errno
+	}
+	return int(fd), formatSockaddr(&rsa, (*buf)[:0]), nil
+}
+
+// formatSockaddr writes "ip:port" (or "[ip]:port") with one allocation.
+func formatSockaddr(rsa *unix.RawSockaddrAny, b []byte) string {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		b = netip.AddrFrom4(a.Addr).AppendTo(b)
+		return string(appendPort(b, a.Port))
+	case unix.AF_INET6:
+		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		b = append(b, '[')
+		b = netip.AddrFrom16(a.Addr).Unmap().AppendTo(b)
+		b = append(b, ']')
+		return string(appendPort(b, a.Port))
 	}
 	return "unknown"
+}
+
+// appendPort appends ":port" from a port in network byte order.
+func appendPort(b []byte, port uint16) []byte {
+	b = append(b, ':')
+	return strconv.AppendUint(b, uint64(port>>8|port<<8), 10)
 }
 
 // armIdle starts the hold time of a connection waiting for a request.

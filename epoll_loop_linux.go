@@ -33,6 +33,7 @@ type loop struct {
 	eng      *epollEngine
 	poll     *epoll.Poller
 	buf      []byte
+	addrBuf  []byte   // formats accepted peers' addresses
 	conns    []*econn // by descriptor
 	n        int      // connections registered
 	wheel    *wheel.Wheel
@@ -90,12 +91,13 @@ func newLoop(s *Server, eng *epollEngine) (*loop, error) {
 	}
 	now := monotime()
 	l := &loop{
-		srv:   s,
-		eng:   eng,
-		poll:  p,
-		buf:   make([]byte, loopBufSize),
-		wheel: wheel.New(wheelSlots, tickNanos, now),
-		done:  make(chan struct{}),
+		srv:     s,
+		eng:     eng,
+		poll:    p,
+		buf:     make([]byte, loopBufSize),
+		addrBuf: make([]byte, 0, 64),
+		wheel:   wheel.New(wheelSlots, tickNanos, now),
+		done:    make(chan struct{}),
 	}
 	l.onExpiry = l.expired
 	return l, nil
