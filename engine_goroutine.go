@@ -250,7 +250,8 @@ func (g *gconn) write(p []byte) (int, error) {
 	if d := g.srv.pol.sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
-	return g.nc.Write(p)
+	n, err := g.nc.Write(p)
+	return n, g.writeFailed(err)
 }
 
 func (g *gconn) writev(a, b []byte) (int64, error) {
@@ -258,7 +259,22 @@ func (g *gconn) writev(a, b []byte) (int64, error) {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
 	bufs := net.Buffers{a, b}
-	return bufs.WriteTo(g.nc)
+	n, err := bufs.WriteTo(g.nc)
+	return n, g.writeFailed(err)
+}
+
+// writeFailed prefers the error the background read saw: when a peer
+// dies while a handler streams, that read takes the socket's real error (a
+// timeout) and the write only sees the broken pipe that follows it.
+func (g *gconn) writeFailed(err error) error {
+	if err == nil || !g.bg.active {
+		return err
+	}
+	g.unwatch()
+	if g.ex.peerGone != nil {
+		return g.ex.peerGone
+	}
+	return err
 }
 
 func (g *gconn) hijack() (net.Conn, error) {

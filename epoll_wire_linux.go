@@ -167,7 +167,7 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 	c.events.And(^uint32(epoll.Out))
 	n, err := unix.Writev(c.fd, [][]byte{a, b})
 	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
-		return 0, os.NewSyscallError("writev", err)
+		return 0, diagnoseFD(os.NewSyscallError("writev", err), c.fd)
 	}
 	n = max(n, 0)
 	// Whatever did not go out in one call goes through write.

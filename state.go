@@ -131,8 +131,9 @@ const (
 	// keep-alive, or a body delimited by the close.
 	CloseServer
 	// CloseStale (client side): the check before reuse found the pooled
-	// connection closed (FIN), reset, or holding bytes nobody asked for
-	// (a 408 sent by a server that timed the connection out).
+	// connection closed (FIN), reset by the server, or holding bytes nobody
+	// asked for (a 408 sent by a server that timed the connection out). A
+	// reset that answered our own keepalive probe is ClosePeerReset.
 	CloseStale
 	// CloseKeepAliveHint (client side): the server's Keep-Alive hint
 	// retired the connection: its timeout, less the safety margin, passed

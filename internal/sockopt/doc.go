@@ -7,4 +7,9 @@
 // engine owns raw descriptors). The portable twin uses net.TCPConn's
 // SetKeepAliveConfig, which covers what other systems offer; it cannot set
 // TCP_USER_TIMEOUT and says so through Supported.
+//
+// Info and InfoConn read TCP_INFO (Linux), which tells, once a connection
+// has failed with a timeout, which kernel timer ended it: keepalive probes
+// or unacknowledged data (TCPInfo.WhichTimeout). Elsewhere they report
+// ENOPROTOOPT.
 package sockopt
