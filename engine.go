@@ -35,10 +35,14 @@ func ParseEngine(s string) (Engine, error) {
 	return EngineAuto, ErrUnknownEngine
 }
 
-// resolve maps EngineAuto to a concrete engine.
+// resolve maps EngineAuto to the system's default engine (epoll on Linux).
 func (e Engine) resolve() Engine {
 	if e == EngineAuto {
-		return EngineGoroutine
+		return defaultEngine
 	}
 	return e
 }
+
+// Resolved is the engine a Server with this setting runs: EngineAuto
+// becomes the system's default.
+func (e Engine) Resolved() Engine { return e.resolve() }

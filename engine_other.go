@@ -12,6 +12,9 @@ type epollEngine struct{}
 
 func availableEngines() []Engine { return []Engine{EngineGoroutine} }
 
+// defaultEngine is what EngineAuto means here.
+const defaultEngine = EngineGoroutine
+
 func (s *Server) serveEpoll(net.Listener) error {
 	return errors.New("holdfast: the epoll engine needs Linux")
 }

@@ -22,6 +22,9 @@ type epollEngine struct {
 
 func availableEngines() []Engine { return []Engine{EngineGoroutine, EngineEpoll} }
 
+// defaultEngine is what EngineAuto means here.
+const defaultEngine = EngineEpoll
+
 // serveEpoll hands the listener to the server's loops and waits until the
 // server closes.
 func (s *Server) serveEpoll(ln net.Listener) error {

@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 	if cfg.dir != "" {
 		what = cfg.dir
 	}
-	fmt.Fprintf(log, "holdfast: serving %s on http://%s (engine %s, keep-alive %s)\n", what, l.Addr(), srv.Engine, keepAliveSummary(cfg))
+	fmt.Fprintf(log, "holdfast: serving %s on http://%s (engine %s, keep-alive %s)\n", what, l.Addr(), srv.Engine.Resolved(), keepAliveSummary(cfg))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
