@@ -25,7 +25,10 @@ import (
 // shorter hold time with "Keep-Alive: timeout=T" (see IdleTimeout for the
 // margin), and after the number of requests the server's "max=M" allows.
 // Before a connection is reused, a non-blocking check discards it if the
-// server already closed or reset it, or sent something unasked (a 408).
+// server already closed or reset it, or sent something unasked (a 408). A
+// request that may be sent again (below) skips the check on a connection
+// whose last exchange ended under 5 ms before: no server's idle timeout is
+// that short, and the retry covers whatever else closed it.
 //
 // What no check can see is a server that closes the connection while the
 // request is on its way. If a reused connection fails before any byte of
@@ -216,8 +219,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	trace := httptrace.ContextClientTrace(ctx)
 	t.stats.requests.Add(1)
 	forceNew := false
+	retryable, _ := tcanRetry(req, false)
 	for {
-		c, err := h.getConn(ctx, trace, forceNew)
+		c, err := h.getConn(ctx, trace, forceNew, retryable)
 		if err == errTHostGone {
 			if h, err = t.hostFor(req); err != nil {
 				return nil, err

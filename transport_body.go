@@ -27,7 +27,7 @@ func (c *tconn) response(req *http.Request) (*http.Response, error) {
 		Proto:      h.Version.String(),
 		ProtoMajor: 1,
 		ProtoMinor: int(h.Version - 10),
-		Header:     tbuildHeader(h.Fields, head, raw),
+		Header:     tbuildHeader(h.Fields, head, raw, x.vals[:0]),
 		Request:    req,
 	}
 	c.r += c.headLen
@@ -67,11 +67,17 @@ func (c *tconn) response(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// tresponse holds a response and its body in one allocation.
+// tresponse holds a response, its body and the values of a typical header
+// in one allocation.
 type tresponse struct {
 	resp http.Response
 	body tbody
+	vals [tInlineFields]string
 }
+
+// tInlineFields is how many header field values tresponse holds; a larger
+// header gets its own array.
+const tInlineFields = 8
 
 // tdeclareTrailers lists the trailers a response announces, with nil
 // values until the body has been read, as net/http does.
@@ -91,11 +97,14 @@ func tdeclareTrailers(resp *http.Response) {
 }
 
 // tbuildHeader makes the header map the way the server builds a request's:
-// strings cut from one copy of the head, values sharing one array, each
-// value slice capped so that an append copies.
-func tbuildHeader(fields []http1.Field, head string, raw []byte) http.Header {
+// strings cut from one copy of the head, values sharing one array (vals,
+// when it has the room), each value slice capped so that an append copies.
+func tbuildHeader(fields []http1.Field, head string, raw []byte, vals []string) http.Header {
 	hdr := make(http.Header, len(fields))
-	vals := make([]string, len(fields))
+	if cap(vals) < len(fields) {
+		vals = make([]string, len(fields))
+	}
+	vals = vals[:len(fields)]
 	for i, f := range fields {
 		name, ok := http1.CommonFieldName(f.Name)
 		if !ok {

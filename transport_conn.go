@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/sockopt"
 )
 
 // tconn is one client connection. Outside the pool it is owned by the
@@ -30,6 +31,7 @@ type tconn struct {
 	expires      time.Time   // zero: never
 	expireReason CloseReason // why it closes at expires
 	idleTimer    *time.Timer
+	timerAt      time.Time // when idleTimer fires; zero: not pending
 
 	// Owned by the request using the connection.
 	rbuf     []byte // response bytes received, rbuf[r:w] not consumed yet
@@ -54,7 +56,8 @@ type tconn struct {
 	idleFor     time.Duration
 	gotByte     bool        // a byte of the response arrived
 	bodyStarted bool        // the head left and body bytes are being written
-	wroteAt     time.Time   // when the request was written
+	wroteAt     time.Time   // when the request was written; zero: not measured
+	timeRTT     bool        // measure this exchange's round trip
 	reuseFailed bool        // failed on a reused connection before any response byte
 	keep        CloseReason // reasonNone, or why the connection closes after this exchange
 
@@ -72,6 +75,15 @@ type tconn struct {
 	peekBuf [1]byte
 	peekN   int
 	peekErr error
+
+	// Write-and-wait state, per exchange (transport_rawio_linux.go).
+	sendFn   func(fd uintptr) bool // c.sendStep, made once; nil: not a plain *net.TCPConn
+	sendOff  int                   // bytes of wbuf written
+	sendDone bool                  // all of wbuf written: reading
+	recvN    int
+	sendErr  syscall.Errno
+	recvErr  syscall.Errno
+	pending  error // the first read's error, returned by the next fill
 }
 
 // Buffer sizes: a response head from a typical server (200–800 bytes) and a
@@ -102,6 +114,12 @@ func newTConn(h *thost, nc net.Conn) *tconn {
 			c.peekFn = c.peekFD
 		}
 	}
+	if _, ok := nc.(*net.TCPConn); ok && c.raw != nil {
+		// Only a plain TCP connection: a wrapper from a custom DialContext
+		// may count, shape or log what it reads and writes, and the system
+		// calls of flushAwait would go around it.
+		c.sendFn = c.sendStep
+	}
 	c.abortFn = c.abort
 	return c
 }
@@ -113,15 +131,31 @@ func (c *tconn) gotConn(trace *httptrace.ClientTrace) {
 	}
 }
 
-// usable runs the checks before a pooled connection is reused: its expiry,
-// then a non-blocking look at the socket, which must hold nothing: no FIN,
-// no reset, no bytes nobody asked for.
-func (c *tconn) usable() bool {
-	if !c.expires.IsZero() && !time.Now().Before(c.expires) {
-		return false
-	}
+// tFreshIdle is how recently a connection must have finished an exchange
+// for a retryable request to skip the look at its socket (see usable). A
+// variable only so that a test can move it.
+var tFreshIdle = 5 * time.Millisecond
+
+// usable runs the checks before a pooled connection is reused (take and
+// release have checked its expiry as they handed it out): no bytes left in
+// its buffer, then a non-blocking look at the socket, which must hold
+// nothing: no FIN, no reset, no bytes nobody asked for.
+//
+// The look costs a system call, and under load it finds nothing: a
+// connection that served a request a few milliseconds ago has not been
+// closed by any server's idle timeout, which counts in seconds. What else
+// could have closed it in that time (a restart, a reset from a balancer)
+// is as likely to happen just after the look as just before, and for a
+// request that may be sent again (retryable) the retry covers both. So a
+// retryable request on a connection idle under tFreshIdle skips the look;
+// a request that may not be retried always has it, since then the look is
+// its only protection.
+func (c *tconn) usable(retryable bool) bool {
 	if c.w > c.r {
 		return false
+	}
+	if retryable && c.idleFor < tFreshIdle {
+		return true
 	}
 	if c.raw != nil {
 		return c.peekAlive()
@@ -164,6 +198,7 @@ func (c *tconn) close(reason CloseReason) {
 	if c.idleTimer != nil {
 		c.idleTimer.Stop()
 	}
+	reason = c.deadPeerReason(reason)
 	c.nc.Close()
 	st := &c.h.t.stats
 	st.open.Add(-1)
@@ -223,12 +258,19 @@ func tHintMargin(t, rtt time.Duration) time.Duration {
 }
 
 // armIdleTimer starts the timer that closes the idle connection at its
-// expiry; h.mu is held.
+// expiry; h.mu is held. A timer already due at or before the expiry is
+// left alone: when it fires, idleExpired sets it again for the rest. A
+// busy connection, whose expiry moves on with every request, thus resets
+// its timer once per IdleTimeout rather than once per request.
 func (c *tconn) armIdleTimer(now time.Time) {
 	if c.expires.IsZero() {
 		return
 	}
+	if !c.timerAt.IsZero() && !c.timerAt.After(c.expires) {
+		return
+	}
 	d := c.expires.Sub(now)
+	c.timerAt = c.expires
 	if c.idleTimer == nil {
 		c.idleTimer = time.AfterFunc(d, func() { c.h.idleExpired(c) })
 		return
@@ -262,6 +304,10 @@ func (c *tconn) setKeep(r CloseReason) {
 
 // fill reads more response bytes into rbuf, growing it up to limit.
 func (c *tconn) fill(limit int) error {
+	if err := c.pending; err != nil {
+		c.pending = nil
+		return err
+	}
 	if c.r == c.w {
 		c.r, c.w = 0, 0
 	}
@@ -337,6 +383,46 @@ func tclassify(err error, writing bool) CloseReason {
 		return CloseWriteError
 	}
 	return CloseReadError
+}
+
+// deadPeerReason refines a close reason with what the socket, still open,
+// knows about a dead server (see sockopt.TCPInfo.WhichTimeout). The
+// Transport's reads and writes come from several places; every close
+// comes through here.
+//
+//   - keepalive-timeout and user-timeout, which tclassify guesses from
+//     whether the failed call was a write: the kernel reports ETIMEDOUT
+//     for both, TCP_INFO tells which timer fired;
+//   - stale, when the look before reuse found the kernel's verdict on a
+//     dead peer rather than the server's own close: a timeout, or a reset
+//     that answered one of our keepalive probes (a rebooted host). A reset
+//     with no probe out is a server that reset on close: stale.
+func (c *tconn) deadPeerReason(reason CloseReason) CloseReason {
+	switch reason {
+	case CloseKeepAliveTimeout, CloseUserTimeout:
+	case CloseStale:
+		if c.peekErr == nil || !silentPeer(c.peekErr) && !errors.Is(c.peekErr, syscall.ECONNRESET) {
+			return reason
+		}
+	default:
+		return reason
+	}
+	ti, err := sockopt.InfoConn(c.nc)
+	switch {
+	case err != nil:
+		return reason
+	case reason == CloseStale && errors.Is(c.peekErr, syscall.ECONNRESET):
+		if ti.Probes > 0 {
+			return ClosePeerReset
+		}
+		return reason
+	case reason == CloseStale:
+		reason = CloseKeepAliveTimeout // nothing was in flight on a pooled connection
+	}
+	if r := timeoutReason(ti); r != reasonNone {
+		return r
+	}
+	return reason
 }
 
 // tbroken reports whether err says the peer closed or reset the connection:

@@ -88,7 +88,11 @@ func (c *tconn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 	c.reused = c.requests > 0
 	c.requests++
 	c.gotByte, c.reuseFailed, c.keep, c.bodyStarted = false, false, reasonNone, false
-	c.wroteAt = time.Time{}
+	c.wroteAt, c.pending = time.Time{}, nil
+	// The round trip matters only for a server's Keep-Alive timeout hint
+	// (see tHintMargin); reading the clock costs, so it is measured on the
+	// first exchange and then only while the server gives hints.
+	c.timeRTT = c.requests == 1 || c.hintT >= 0
 	c.stopCancel = nil
 	if ctx.Done() != nil {
 		c.stopCancel = context.AfterFunc(ctx, c.abortFn)
@@ -184,7 +188,9 @@ func (c *tconn) awaitHead(req *http.Request, w *tbodyWriter) error {
 		}
 		status := c.head.Status
 		if status >= 200 {
-			c.nc.SetReadDeadline(time.Time{})
+			if w.expect || cfg.headerTimeout > 0 {
+				c.nc.SetReadDeadline(time.Time{}) // not free: skipped when none was set
+			}
 			if waiting {
 				// A final answer to the head alone: the body was never sent,
 				// so what the server reads next is unknown. Close after.

@@ -52,7 +52,10 @@ func (h *thost) emptyLocked() bool { return h.total() == 0 && len(h.waiters) == 
 
 // getConn returns a connection for one request: the hottest live idle one,
 // or a new one. forceNew skips the pool (the retry after a reuse race).
-func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew bool) (*tconn, error) {
+// retryable says the request may be sent again after a lost reuse race,
+// which lets a connection used moments ago skip the look at its socket
+// (see tconn.usable).
+func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew, retryable bool) (*tconn, error) {
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(h.addr)
 	}
@@ -63,7 +66,7 @@ func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, force
 		c, dial, w := h.take(forceNew)
 		switch {
 		case c != nil:
-			if c.usable() {
+			if c.usable(retryable) {
 				c.gotConn(trace)
 				return c, nil
 			}
@@ -80,7 +83,7 @@ func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, force
 			return nil, err
 		case dial:
 			return h.dial(ctx, trace)
-		case forceNew || !c.usable():
+		case forceNew || !c.usable(retryable):
 			h.toDial(c, forceNew)
 			return h.dial(ctx, trace)
 		}
@@ -285,11 +288,13 @@ func (h *thost) closeConn(c *tconn, reason CloseReason) {
 // idleExpired runs on an idle connection's timer.
 func (h *thost) idleExpired(c *tconn) {
 	h.mu.Lock()
+	c.timerAt = time.Time{}
 	if c.state != tIdle {
 		h.mu.Unlock()
 		return
 	}
-	if d := time.Until(c.expires); d > 0 { // the timer fired early, or was re-armed
+	if d := time.Until(c.expires); d > 0 { // set for an earlier expiry (see armIdleTimer)
+		c.timerAt = c.expires
 		c.idleTimer.Reset(d)
 		h.mu.Unlock()
 		return

@@ -1,6 +1,7 @@
 package holdfast
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -431,4 +432,50 @@ type ttZeros struct{}
 func (ttZeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// A connection the server closed moments after its response: a request
+// that may be retried skips the check before reuse when the connection was
+// used within tFreshIdle, meets the close, and is retried; one that may
+// not be retried is always checked, so the check discards the connection.
+func TestTransportFreshReuseSkipsCheck(t *testing.T) {
+	ttNoLeak(t)
+	srv := ttNewServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, _, err := ttReadRequest(br); err == nil {
+			c.Write(ttResponse(200, "ok")) // then close, without a Connection: close
+		}
+	})
+	cases := []struct {
+		name, method string
+		fresh        time.Duration
+		stale, races uint64
+	}{
+		{"GET-fresh", "GET", time.Hour, 0, 1},
+		{"POST-fresh", "POST", time.Hour, 1, 0},
+		{"GET-idle", "GET", tFreshIdle, 1, 0},
+	}
+	saved := tFreshIdle
+	defer func() { tFreshIdle = saved }()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tFreshIdle = tc.fresh
+			tr := &Transport{}
+			defer tr.CloseIdleConnections()
+			ttGet(t, tr, srv.URL())
+			time.Sleep(50 * time.Millisecond) // the FIN arrives; the connection is idle past 5 ms
+			req, _ := http.NewRequest(tc.method, srv.URL(), strings.NewReader("x"))
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			st := tr.Stats()
+			if st.Closed[CloseStale] != tc.stale || st.ReuseFailures != tc.races || st.Retries != tc.races || st.Dials != 2 {
+				t.Errorf("stale %d, reuse failures %d, retries %d, dials %d; want stale %d, races %d, dials 2",
+					st.Closed[CloseStale], st.ReuseFailures, st.Retries, st.Dials, tc.stale, tc.races)
+			}
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -420,6 +421,26 @@ func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
 		ttGet(t, tr, srv.URL)
 		if st := tr.Stats(); st.Dials != 2 || st.Reuses != 0 {
 			t.Errorf("stats: %+v", st)
+		}
+	})
+	t.Run("IdleTimeout-after-reuse", func(t *testing.T) {
+		// The timer armed by the first release fires at 300 ms, while the
+		// reuse at 150 ms moved the expiry to 450 ms: it must set itself
+		// again, not close the connection early.
+		tr := &Transport{IdleTimeout: 300 * time.Millisecond}
+		defer tr.CloseIdleConnections()
+		start := time.Now()
+		ttGet(t, tr, srv.URL)
+		time.Sleep(150*time.Millisecond - time.Since(start))
+		ttGet(t, tr, srv.URL)
+		time.Sleep(370*time.Millisecond - time.Since(start))
+		if st := tr.Stats(); st.Closed[CloseIdleTimeout] != 0 || st.ConnectionsOpen != 1 {
+			t.Errorf("at %v: idle-timeout closes %d, open %d; want the connection kept until about 450 ms",
+				time.Since(start).Round(time.Millisecond), st.Closed[CloseIdleTimeout], st.ConnectionsOpen)
+		}
+		ttWaitFor(t, "the idle timer", func() bool { return tr.Stats().Closed[CloseIdleTimeout] == 1 })
+		if d := time.Since(start); d < 400*time.Millisecond {
+			t.Errorf("closed at %v, before the expiry of the second release", d.Round(time.Millisecond))
 		}
 	})
 	t.Run("MaxAge", func(t *testing.T) {
@@ -844,5 +865,48 @@ func TestTransportMalformedAndSpecialResponses(t *testing.T) {
 	u := strings.Replace(srv.URL(), "http://", "http://user:secret@", 1)
 	if _, got := ttGet(t, tr, u+"/auth"); got != "Basic dXNlcjpzZWNyZXQ=" {
 		t.Errorf("Authorization from the URL: %q", got)
+	}
+}
+
+// ttCountingConn is what a custom DialContext may return: a TCP
+// connection under a wrapper that sees every byte.
+type ttCountingConn struct {
+	*net.TCPConn
+	read, written *atomic.Int64
+}
+
+func (c ttCountingConn) Read(p []byte) (int, error) {
+	n, err := c.TCPConn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func (c ttCountingConn) Write(p []byte) (int, error) {
+	n, err := c.TCPConn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// A wrapper's Read and Write carry the exchange: the Transport's direct
+// system calls are for plain TCP connections only.
+func TestTransportWrappedConnSeesIO(t *testing.T) {
+	ttNoLeak(t)
+	srv := ttNetHTTPServer(t, ttEcho)
+	var read, written atomic.Int64
+	tr := &Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return ttCountingConn{c.(*net.TCPConn), &read, &written}, nil
+	}}
+	defer tr.CloseIdleConnections()
+	for i := 0; i < 3; i++ {
+		if code, _ := ttGet(t, tr, srv.URL); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	}
+	if read.Load() < int64(3*len("HTTP/1.1 200 OK\r\n")) || written.Load() < int64(3*len("GET / HTTP/1.1\r\n")) {
+		t.Errorf("the wrapper saw %d bytes read, %d written", read.Load(), written.Load())
 	}
 }

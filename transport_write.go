@@ -56,7 +56,7 @@ func (c *tconn) writeRequest(req *http.Request) (tbodyWriter, error) {
 	c.wbuf = b
 	if w.expect {
 		err := c.flush()
-		c.wroteAt = time.Now()
+		c.markWritten()
 		return w, err
 	}
 	err = c.writeBody(req, w)
@@ -66,9 +66,18 @@ func (c *tconn) writeRequest(req *http.Request) (tbodyWriter, error) {
 
 // wroteRequest notes the end of the request and fires WroteRequest.
 func (c *tconn) wroteRequest(err error) {
-	c.wroteAt = time.Now()
+	c.markWritten()
 	if c.trace != nil && c.trace.WroteRequest != nil {
 		c.trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+	}
+}
+
+// markWritten notes when the request left, for the round trip measured at
+// its first response byte, on the exchanges that measure it (timeRTT).
+// The first mark counts: the write-and-wait path marks before it writes.
+func (c *tconn) markWritten() {
+	if c.timeRTT && c.wroteAt.IsZero() {
+		c.wroteAt = time.Now()
 	}
 }
 
@@ -259,7 +268,7 @@ func thasToken(vs []string, token string) bool {
 // and closes the body.
 func (c *tconn) writeBody(req *http.Request, w tbodyWriter) error {
 	if w.body == nil {
-		return c.flush()
+		return c.flushAwait()
 	}
 	defer w.body.Close()
 	if w.length >= 0 {
@@ -289,6 +298,9 @@ func (c *tconn) writeLengthBody(body io.Reader, n int64) error {
 			}
 			return &tbodyReadError{err}
 		}
+	}
+	if !c.bodyStarted {
+		return c.flushAwait() // the whole request in one write
 	}
 	return c.flush()
 }

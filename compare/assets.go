@@ -22,9 +22,15 @@ type NginxConfig struct {
 	Addr              string // host:port to listen on
 	NoFile            int    // worker_rlimit_nofile
 	WorkerConnections int
+	// KeepaliveTimeout is nginx's keepalive_timeout ("300s", "300ms");
+	// empty means 300s, longer than any benchmark run.
+	KeepaliveTimeout string
 }
 
 // WriteNginxConfig renders the nginx config for c into w.
 func WriteNginxConfig(w io.Writer, c NginxConfig) error {
+	if c.KeepaliveTimeout == "" {
+		c.KeepaliveTimeout = "300s"
+	}
 	return nginxTmpl.Execute(w, c)
 }

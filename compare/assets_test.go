@@ -16,10 +16,16 @@ func TestNginxConfigRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"listen 127.0.0.1:9;", "pid /tmp/x/nginx.pid;",
-		"worker_connections 19990;", "keepalive_requests 100000;", `return 200 "Hello, World!";`} {
+		"worker_connections 19990;", "keepalive_requests 100000;", "keepalive_timeout 300s;",
+		`return 200 "Hello, World!";`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("config lacks %q", want)
 		}
+	}
+	b.Reset()
+	c.KeepaliveTimeout = "300ms"
+	if err := WriteNginxConfig(&b, c); err != nil || !strings.Contains(b.String(), "keepalive_timeout 300ms;") {
+		t.Errorf("KeepaliveTimeout not applied (%v):\n%s", err, b.String())
 	}
 }
 

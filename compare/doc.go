@@ -5,5 +5,7 @@
 // The module holdfast/compare is kept apart from holdfast's own module so
 // that the peer servers (fasthttp, nbio) never become holdfast dependencies.
 // cmd/peer runs the Go peers, cmd/idleconns holds idle connections open, and
-// cmd/harness runs everything and writes results/.
+// cmd/harness runs everything and writes results/. cmd/clientbench
+// measures the clients instead (holdfast.Transport, net/http's Transport,
+// fasthttp) against nginx, and writes results/ too.
 package compare

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"holdfast/compare/internal/launch"
 )
 
 // profiles does the extra runs that -perf and -pprof ask for. They are not
@@ -86,7 +88,7 @@ func (h *harness) profilePprof(name string) {
 		h.note("pprof: %q is not a Go server in this run", name)
 		return
 	}
-	addr, err := freeAddr()
+	addr, err := launch.FreeAddr()
 	var file string
 	if err == nil {
 		file, err = h.profileFile("pprof", name, ".pprof")

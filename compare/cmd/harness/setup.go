@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"holdfast/compare"
+	"holdfast/compare/internal/launch"
 	"holdfast/compare/internal/procstat"
 )
 
@@ -63,14 +64,14 @@ func (h *harness) ensureTools() error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		missing = append(missing, "wrk")
 	}
-	if h.nginxBin = findNginx(); h.nginxBin == "" && h.wants("nginx") {
+	if h.nginxBin = launch.FindNginx(); h.nginxBin == "" && h.wants("nginx") {
 		missing = append(missing, "nginx-light")
 	}
 	if len(missing) > 0 {
 		if err := aptInstall(h, missing); err != nil {
 			return err
 		}
-		h.nginxBin = findNginx()
+		h.nginxBin = launch.FindNginx()
 	}
 	for _, t := range []string{"wrk", "taskset", "prlimit"} {
 		if _, err := exec.LookPath(t); err != nil {
@@ -81,17 +82,6 @@ func (h *harness) ensureTools() error {
 		return errors.New("nginx not found after install")
 	}
 	return nil
-}
-
-// findNginx looks in PATH and in /usr/sbin, which is not in every PATH.
-func findNginx() string {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx"
-	}
-	return ""
 }
 
 func aptInstall(h *harness, pkgs []string) error {

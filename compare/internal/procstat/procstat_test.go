@@ -121,3 +121,18 @@ func TestParseSystemBusy(t *testing.T) {
 		t.Fatalf("real /proc/stat: %v", err)
 	}
 }
+
+func TestParseIO(t *testing.T) {
+	text := "rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 3\nread_bytes: 4096\n"
+	if got, err := ParseIO(text); err != nil || got != (IO{SysCR: 10, SysCW: 3}) {
+		t.Fatalf("ParseIO = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"rchar: 1\n", "syscr: x\nsyscw: 1\n"} {
+		if _, err := ParseIO(bad); !errors.Is(err, ErrFormat) {
+			t.Errorf("ParseIO(%q) err = %v, want ErrFormat", bad, err)
+		}
+	}
+	if _, err := (Proc{}).IO(os.Getpid()); err != nil {
+		t.Fatalf("real /proc/self/io: %v", err)
+	}
+}

@@ -14,6 +14,8 @@ const (
 	UnitCPUms   = "CPU ms" // CPU time
 	UnitCount   = "count"
 	UnitPercent = "%"
+	UnitDecimal = "0.0"   // a plain number, one decimal: allocations or µs per request
+	UnitRatio   = "ratio" // a ratio, printed 2.31×
 )
 
 // Format prints v in unit's style.
@@ -32,6 +34,10 @@ func Format(unit string, v float64) string {
 		return thousands(int64(math.Round(v))) + " ms"
 	case UnitPercent:
 		return strconv.FormatFloat(v, 'f', 1, 64) + "%"
+	case UnitDecimal:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case UnitRatio:
+		return strconv.FormatFloat(v, 'f', 2, 64) + "×"
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

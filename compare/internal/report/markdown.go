@@ -11,7 +11,11 @@ import (
 // Markdown renders r. Call Summarize first.
 func (r *Report) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# holdfast/compare results, %s\n\n", r.Date)
+	title := r.Title
+	if title == "" {
+		title = "holdfast/compare results"
+	}
+	fmt.Fprintf(&b, "# %s, %s\n\n", title, r.Date)
 	fmt.Fprintf(&b, "Command: `%s`\n\n", r.Command)
 	r.writeMachine(&b)
 	for _, n := range r.Notes {
@@ -31,6 +35,9 @@ func (r *Report) writeMachine(b *strings.Builder) {
 	b.WriteString("| machine | |\n| --- | --- |\n")
 	fmt.Fprintf(b, "| CPU | %s (%d cores) |\n", cell(m.CPU), m.Cores)
 	for _, kv := range []KV{{"kernel", m.Kernel}, {"Go", m.Go}, {"nginx", m.Nginx}, {"wrk", m.Wrk}} {
+		if kv.Value == "" {
+			continue // not used by this run
+		}
 		fmt.Fprintf(b, "| %s | %s |\n", kv.Key, cell(kv.Value))
 	}
 	for _, kv := range r.Settings {
@@ -41,7 +48,11 @@ func (r *Report) writeMachine(b *strings.Builder) {
 
 func (s *Scenario) write(b *strings.Builder) {
 	fmt.Fprintf(b, "## %s\n\n%s\n\n", s.Title, s.About)
-	b.WriteString("Median of the rounds, (min–max) beside it.\n\n| server |")
+	subject := s.Subject
+	if subject == "" {
+		subject = "server"
+	}
+	fmt.Fprintf(b, "Median of the rounds, (min–max) beside it.\n\n| %s |", subject)
 	for _, m := range s.Metrics {
 		fmt.Fprintf(b, " %s |", m.heading())
 	}
@@ -97,7 +108,7 @@ func (s *Scenario) writeFailures(b *strings.Builder) {
 // writeRatios prints row ÷ column of the medians for one metric: how many
 // times each server's number is another's.
 func (s *Scenario) writeRatios(b *strings.Builder, m Metric) {
-	if len(s.Servers) < 2 {
+	if len(s.Servers) < 2 || m.NoRatios {
 		return
 	}
 	fmt.Fprintf(b, "<details><summary>%s: ratio of medians, row ÷ column</summary>\n\n| |", m.heading())

@@ -8,7 +8,8 @@ import (
 
 // Report is one harness run.
 type Report struct {
-	Date      string     `json:"date"` // RFC 3339, UTC
+	Title     string     `json:"title,omitempty"` // default "holdfast/compare results"
+	Date      string     `json:"date"`            // RFC 3339, UTC
 	Command   string     `json:"command"`
 	Machine   Machine    `json:"machine"`
 	Settings  []KV       `json:"settings"`
@@ -34,6 +35,7 @@ type KV struct {
 
 // Scenario is one workload run against every server.
 type Scenario struct {
+	Subject string         `json:"subject,omitempty"` // first column's heading; default "server"
 	Key     string         `json:"key"`
 	Title   string         `json:"title"`
 	About   string         `json:"about"`
@@ -47,6 +49,9 @@ type Metric struct {
 	Title  string `json:"title"`
 	Unit   string `json:"unit"`
 	Higher bool   `json:"higher_is_better"`
+	// NoRatios leaves out the table of ratios between rows, for metrics
+	// that are ratios or shares already.
+	NoRatios bool `json:"no_ratios,omitempty"`
 }
 
 // ServerResult holds one server's rounds in a scenario.

@@ -21,7 +21,7 @@ func sample() *Report {
 		Notes:    []string{"holdfast skipped: did not build"},
 	}
 	sc := Scenario{Key: "a", Title: "(a) keep-alive", About: "wrk -t1 -c64.",
-		Metrics: []Metric{{"rps", "req/s", UnitRate, true}, {"p99", "p99", UnitMicros, false}}}
+		Metrics: []Metric{{Key: "rps", Title: "req/s", Unit: UnitRate, Higher: true}, {Key: "p99", Title: "p99", Unit: UnitMicros}}}
 	x := ServerResult{Server: "x"}
 	for _, v := range []float64{100, 300, 200} {
 		x.Add("rps", v)
@@ -72,6 +72,28 @@ func TestMarkdownContent(t *testing.T) {
 	}
 }
 
+// TestMarkdownTitles checks the headings a client benchmark sets, and that
+// machine rows it has no value for are left out.
+func TestMarkdownTitles(t *testing.T) {
+	r := sample()
+	r.Title = "holdfast client benchmark"
+	r.Machine.Wrk = ""
+	r.Scenarios[0].Subject = "client"
+	md := r.Markdown()
+	for _, want := range []string{"# holdfast client benchmark, 2026-01-02T03:04:05Z", "| client | req/s ↑ |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "| wrk |") {
+		t.Errorf("empty wrk row rendered:\n%s", md)
+	}
+	r.Scenarios[0].Metrics[1].NoRatios = true
+	if md := r.Markdown(); strings.Contains(md, "p99 ↓: ratio of medians") || !strings.Contains(md, "req/s ↑: ratio of medians") {
+		t.Errorf("NoRatios not honoured:\n%s", md)
+	}
+}
+
 func TestJSONRoundTrip(t *testing.T) {
 	b, err := sample().JSON()
 	if err != nil {
@@ -105,6 +127,8 @@ func TestFormat(t *testing.T) {
 		{UnitKiB, 3.14159, "3.14 KiB"},
 		{UnitCPUms, 1234, "1,234 ms"},
 		{UnitPercent, 12.34, "12.3%"},
+		{UnitDecimal, 36.04, "36.0"},
+		{UnitRatio, 2.314, "2.31×"},
 		{UnitRate, math.NaN(), "–"},
 	}
 	for _, c := range cases {

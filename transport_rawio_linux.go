@@ -1,0 +1,125 @@
+package holdfast
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// flushAwait writes the request in c.wbuf, all of it, and waits for the
+// answer's first bytes, which it reads into rbuf: one write, one read.
+//
+// Writing with nc.Write and then reading with nc.Read costs a read more:
+// the server has not answered a few hundred nanoseconds after the write,
+// so the first read finds nothing (EAGAIN) before the goroutine waits. The
+// wait cannot simply go first: Go's poller forgets, as a read is prepared,
+// the readiness it saw before, so a response that came in between would be
+// waited for in vain. Inside RawConn.Read the read is prepared before the
+// callback runs, and an answer to a write made from the callback cannot
+// come before that; so the callback writes, has the poller wait, and reads.
+//
+// When the socket takes only part of the request (a full send buffer),
+// the rest goes through nc.Write and the answer through fill, as usual.
+// An error of the first read is kept in c.pending for the next fill, so
+// that it reaches the caller where a read error does.
+func (c *tconn) flushAwait() error {
+	if c.sendFn == nil || c.trace != nil {
+		// With a trace, WroteRequest must fire before GotFirstResponseByte.
+		return c.flush()
+	}
+	if c.w > c.r {
+		// Bytes are waiting (a final answer after a 100): the answer may
+		// be complete, and waiting for more would hang.
+		return c.flush()
+	}
+	c.r, c.w = 0, 0
+	if t := c.h.t.cfg.headerTimeout; t > 0 {
+		// awaitHead sets it again, a moment later.
+		c.nc.SetReadDeadline(time.Now().Add(t))
+	}
+	c.sendOff, c.sendDone, c.recvN, c.sendErr, c.recvErr = 0, false, 0, 0, 0
+	c.markWritten()
+	err := c.raw.Read(c.sendFn)
+	rest := c.wbuf[c.sendOff:]
+	c.wbuf = c.wbuf[:0]
+	switch {
+	case c.sendErr != 0:
+		return c.opError("write", c.sendErr)
+	case !c.sendDone && err != nil:
+		return err // closed (canceled) before the callback ran
+	case !c.sendDone:
+		return c.write(rest)
+	}
+	switch {
+	case err != nil:
+		c.pending = err
+	case c.recvErr != 0:
+		c.pending = c.opError("read", c.recvErr)
+	case c.recvN == 0:
+		c.pending = io.EOF
+	default:
+		c.w += c.recvN
+		c.firstByte()
+	}
+	return nil
+}
+
+// sendStep is flushAwait's RawConn callback, made once per connection: on
+// its first calls it writes c.wbuf, then it reads. It returns false to
+// have the poller wait for the socket to be readable. It calls the syscall
+// package, as net.Conn does, whose race-detector annotations order a
+// write on one socket before the read that sees it on another.
+func (c *tconn) sendStep(fd uintptr) bool {
+	if !c.sendDone {
+		for c.sendOff < len(c.wbuf) {
+			n, err := syscall.Write(int(fd), c.wbuf[c.sendOff:])
+			if n > 0 {
+				c.sendOff += n
+			}
+			switch {
+			case err == unix.EINTR:
+			case err == unix.EAGAIN:
+				return true // a full send buffer: flushAwait writes the rest
+			case err != nil:
+				c.sendErr = terrno(err)
+				return true
+			case n <= 0:
+				c.sendErr = unix.EIO
+				return true
+			}
+		}
+		c.sendDone = true
+		return false
+	}
+	for {
+		n, err := syscall.Read(int(fd), c.rbuf[c.w:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return false // woken early: wait again
+		case err != nil:
+			c.recvErr = terrno(err)
+		default:
+			c.recvN = n
+		}
+		return true
+	}
+}
+
+func terrno(err error) syscall.Errno {
+	if e, ok := err.(syscall.Errno); ok {
+		return e
+	}
+	return unix.EIO
+}
+
+// opError wraps a system call's error as net.Conn's Read and Write do.
+func (c *tconn) opError(op string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(),
+		Err: os.NewSyscallError(op, errno)}
+}
