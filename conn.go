@@ -195,23 +195,13 @@ func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 // a vanished peer, wrong for the first write after keepalive killed an
 // idle socket, which is why the engines diagnose.
 func classify(err error, writing bool) CloseReason {
-	switch {
-	case err == nil:
+	if err == nil {
 		return reasonNone
 	}
-	if d, ok := errors.AsType[*deadPeerError](err); ok && d.reason != reasonNone {
-		return d.reason
+	if r, ok := socketReason(err, writing, CloseClient); ok {
+		return r
 	}
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return CloseClient
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		return ClosePeerReset
-	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		if writing {
-			return CloseUserTimeout
-		}
-		return CloseKeepAliveTimeout
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		if writing {
 			return CloseSendTimeout
@@ -224,6 +214,27 @@ func classify(err error, writing bool) CloseReason {
 		return CloseWriteError
 	}
 	return CloseReadError
+}
+
+// socketReason maps the errors by which a socket says its peer left, for
+// the server and the Transport alike: eof is what an orderly close means
+// on that side. ok is false for any other error.
+func socketReason(err error, writing bool, eof CloseReason) (r CloseReason, ok bool) {
+	if d, ok := errors.AsType[*deadPeerError](err); ok && d.reason != reasonNone {
+		return d.reason, true
+	}
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return eof, true
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return ClosePeerReset, true
+	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		if writing {
+			return CloseUserTimeout, true
+		}
+		return CloseKeepAliveTimeout, true
+	}
+	return reasonNone, false
 }
 
 // deadPeerError is a socket error that says the peer went silent, with the

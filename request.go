@@ -32,7 +32,7 @@ func newRequest(w *response, h *http1.Request, raw []byte, remote string) (*http
 		return nil, http1.ErrBadTarget
 	}
 	r.URL = &w.url
-	r.Header = buildHeader(h.Fields, w.vals[:0], str)
+	r.Header = buildHeader(h.Fields, w.vals[:0], str, "Host")
 	r.Host = str(h.Host) // net/http keeps Host out of the Header map
 	if h.Form == http1.AbsoluteForm && w.url.Host != "" {
 		r.Host = w.url.Host // RFC 9112 §3.2.2: the target's authority wins
@@ -92,10 +92,11 @@ func parseTarget(u *url.URL, form http1.TargetForm, target string) error {
 	return nil
 }
 
-// buildHeader makes the header map. Values share one backing array (vals,
-// when it is large enough); each value slice is capped so that a handler's
-// append copies instead of overwriting its neighbour.
-func buildHeader(fields []http1.Field, vals []string, str func([]byte) string) http.Header {
+// buildHeader makes the header map of a request or response (the server's
+// and the Transport's), leaving out the field named skip. Values share one
+// backing array (vals, when it is large enough); each value slice is capped
+// so that a handler's append copies instead of overwriting its neighbour.
+func buildHeader(fields []http1.Field, vals []string, str func([]byte) string, skip string) http.Header {
 	hdr := make(http.Header, len(fields))
 	if cap(vals) < len(fields) {
 		vals = make([]string, len(fields))
@@ -106,7 +107,7 @@ func buildHeader(fields []http1.Field, vals []string, str func([]byte) string) h
 		if !ok {
 			name = canonicalName(f.Name, str)
 		}
-		if name == "Host" {
+		if name == skip {
 			continue
 		}
 		vals[i] = str(f.Value)

@@ -19,15 +19,16 @@ func (c *tconn) response(req *http.Request) (*http.Response, error) {
 	h := &c.head
 	raw := c.rbuf[c.r : c.r+c.headLen]
 	head := string(raw) // every string of the response is cut from this copy
+	str := func(b []byte) string { return substr(head, raw, b) }
 	x := new(tresponse)
 	resp := &x.resp
 	*resp = http.Response{
-		Status:     tstatusText(h.Status, h.Reason, head, raw),
+		Status:     tstatusText(h.Status, h.Reason, str),
 		StatusCode: h.Status,
 		Proto:      h.Version.String(),
 		ProtoMajor: 1,
 		ProtoMinor: int(h.Version - 10),
-		Header:     tbuildHeader(h.Fields, head, raw, x.vals[:0]),
+		Header:     buildHeader(h.Fields, x.vals[:0], str, ""),
 		Request:    req,
 	}
 	c.r += c.headLen
@@ -96,40 +97,6 @@ func tdeclareTrailers(resp *http.Response) {
 	}
 }
 
-// tbuildHeader makes the header map the way the server builds a request's:
-// strings cut from one copy of the head, values sharing one array (vals,
-// when it has the room), each value slice capped so that an append copies.
-func tbuildHeader(fields []http1.Field, head string, raw []byte, vals []string) http.Header {
-	hdr := make(http.Header, len(fields))
-	if cap(vals) < len(fields) {
-		vals = make([]string, len(fields))
-	}
-	vals = vals[:len(fields)]
-	for i, f := range fields {
-		name, ok := http1.CommonFieldName(f.Name)
-		if !ok {
-			name = http.CanonicalHeaderKey(tsubstr(head, raw, f.Name))
-		}
-		vals[i] = tsubstr(head, raw, f.Value)
-		if prev, dup := hdr[name]; dup {
-			hdr[name] = append(prev, vals[i])
-			continue
-		}
-		hdr[name] = vals[i : i+1 : i+1]
-	}
-	return hdr
-}
-
-// tsubstr returns the part of head that b covers; b points into raw, of
-// which head is a copy (raw and b share their end of capacity).
-func tsubstr(head string, raw, b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	off := cap(raw) - cap(b)
-	return head[off : off+len(b)]
-}
-
 // tstatusLines holds "200 OK" and the like for the registered codes, so
 // that a response with the usual reason phrase costs no allocation here.
 var tstatusLines = func() (t [600]string) {
@@ -141,13 +108,13 @@ var tstatusLines = func() (t [600]string) {
 	return t
 }()
 
-func tstatusText(code int, reason []byte, head string, raw []byte) string {
+func tstatusText(code int, reason []byte, str func([]byte) string) string {
 	if code < len(tstatusLines) {
 		if s := tstatusLines[code]; s != "" && len(s) == len(reason)+4 && s[4:] == string(reason) {
 			return s
 		}
 	}
-	return strconv.Itoa(code) + " " + tsubstr(head, raw, reason)
+	return strconv.Itoa(code) + " " + str(reason)
 }
 
 // tbody is a response body streaming from its connection. Reading it to the

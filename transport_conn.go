@@ -366,20 +366,13 @@ func (c *tconn) write(p []byte) error {
 // tclassify maps a socket error to the reason it closes a client
 // connection.
 func tclassify(err error, writing bool) CloseReason {
+	if r, ok := socketReason(err, writing, CloseServer); ok {
+		return r
+	}
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return CloseServer
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		return ClosePeerReset
-	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		if writing {
-			return CloseUserTimeout
-		}
-		return CloseKeepAliveTimeout
 	case errors.As(err, new(*http1.Error)):
 		return CloseProtocolError
-	}
-	if writing {
+	case writing:
 		return CloseWriteError
 	}
 	return CloseReadError
