@@ -2,13 +2,12 @@ package bench
 
 import (
 	"fmt"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/rawclient"
 )
 
 // Config describes one run. Requests > 0 bounds the run by count, otherwise
@@ -73,13 +72,12 @@ func newPlan(cfg Config) (*plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	u, err := parseURL(p.URL)
+	t, err := rawclient.ParseTarget(p.URL, ErrBadURL, ErrTLS)
 	if err != nil {
 		return nil, err
 	}
-	p.addr = hostPort(u)
-	p.hostport = u.Host
-	if err := p.build(u); err != nil {
+	p.addr, p.hostport = t.Addr, t.Host
+	if err := p.build(t); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -126,66 +124,20 @@ func (p *plan) check() error {
 	return nil
 }
 
-// parseURL accepts http URLs with a host; anything else is refused with a
-// sentence saying why.
-func parseURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("%w: no URL given", ErrBadURL)
-	}
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw // "localhost:8080/x" is what people type
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, unwrapURLError(err))
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http":
-	case "https":
-		return nil, ErrTLS
-	default:
-		return nil, fmt.Errorf("%w: scheme %q (only http is supported)", ErrBadURL, u.Scheme)
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%w: %q has no host", ErrBadURL, raw)
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("%w: bad port %q", ErrBadURL, port)
-		}
-	}
-	return u, nil
-}
-
-func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
-}
-
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
-	}
-	return net.JoinHostPort(u.Hostname(), port)
-}
-
 // build makes the request bytes once, so that sending a request is a single
 // write of a prepared buffer.
-func (p *plan) build(u *url.URL) error {
+func (p *plan) build(t rawclient.Target) error {
 	version := "HTTP/1.1"
 	if p.HTTP10 {
 		version = "HTTP/1.0"
 	}
-	b := []byte(p.method + " " + u.RequestURI() + " " + version + "\r\n")
+	b := []byte(p.method + " " + t.URI + " " + version + "\r\n")
 	fields, err := parseHeaders(p.Headers)
 	if err != nil {
 		return err
 	}
 	if !hasField(fields, "Host") {
-		b = http1.AppendField(b, "Host", u.Host)
+		b = http1.AppendField(b, "Host", t.Host)
 	}
 	if !hasField(fields, "User-Agent") {
 		b = http1.AppendField(b, "User-Agent", "holdfast-bench")

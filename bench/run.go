@@ -104,7 +104,7 @@ func describeFailure(p *plan, w *worker) error {
 		case ConnectRefused, ConnectTimeout, ConnectError:
 			return fmt.Errorf("%w to %s: %v", ErrUnreachable, p.addr, rootCause(err))
 		case BadResponse:
-			return fmt.Errorf("%w: %s answered %s: %v", ErrNotHTTP, p.addr, snippet(w.buf[w.rd:w.wr]), err)
+			return fmt.Errorf("%w: %s answered %s: %v", ErrNotHTTP, p.addr, snippet(w.in.Unread()), err)
 		case Timeout:
 			return fmt.Errorf("%w: %s sent no answer within %v", ErrNotHTTP, p.addr, p.Timeout)
 		case ClosedEarly:

@@ -8,14 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"holdfast/internal/http1"
-)
-
-// Read buffer bounds: most responses of a benchmark fit the initial size;
-// a larger head grows it, up to what the parser accepts anyway.
-const (
-	initialBuffer = 16 << 10
-	maxBuffer     = 128 << 10
+	"holdfast/internal/rawclient"
 )
 
 // worker drives one connection at a time, from connect to close, then the
@@ -30,17 +23,14 @@ type worker struct {
 	conn *net.TCPConn
 	live atomic.Pointer[net.TCPConn] // atomic: conn, for the stopper
 
-	buf       []byte
-	rd, wr    int // the unread input is buf[rd:wr]
-	parser    http1.Parser
-	resp      http1.Response
-	chunk     http1.ChunkedDecoder
-	deadline  time.Time // the socket's current deadline
-	sent      time.Time // when the current batch was written
-	lastRead  time.Time // when the latest read returned data
-	gotFirst  bool      // a byte of the current batch's answer has arrived
-	serverEnd bool      // the last response said the server closes
-	lastErr   error     // the latest failure, for a run that fails outright
+	in        rawclient.Reader // conn's responses
+	fin       [1]byte          // endConn reads into it, waiting for the server's FIN
+	deadline  time.Time        // the socket's current deadline
+	sent      time.Time        // when the current batch was written
+	lastRead  time.Time        // when the latest read returned data
+	gotFirst  bool             // a byte of the current batch's answer has arrived
+	serverEnd bool             // the last response said the server closes
+	lastErr   error            // the latest failure, for a run that fails outright
 
 	// Progress counters, read by the reporter.
 	requests atomic.Int64
@@ -61,9 +51,9 @@ type workerStats struct {
 }
 
 func newWorker(id int, p *plan, r *runner, sigfigs int) *worker {
-	w := &worker{id: id, p: p, r: r, buf: make([]byte, initialBuffer)}
+	w := &worker{id: id, p: p, r: r}
 	w.dialer = net.Dialer{Timeout: p.Timeout, KeepAlive: -1}
-	w.resp.Reset()
+	w.in.OnRead = w.received
 	// Connect times are secondary: two significant digits (1 %) keep
 	// their histograms an eighth of the size, which matters with many
 	// connections. First-byte times keep the latency's precision, so
@@ -184,7 +174,8 @@ func (w *worker) connect(n int) bool {
 	w.st.opened++
 	w.conn = c.(*net.TCPConn)
 	w.live.Store(w.conn)
-	w.rd, w.wr, w.deadline = 0, 0, time.Time{}
+	w.in.Reset(w.conn)
+	w.deadline = time.Time{}
 	return true
 }
 
@@ -223,7 +214,7 @@ func (w *worker) answered(intended time.Time) {
 	d := w.lastRead.Sub(intended) // the response ended with the read that completed it
 	record(w.st.latency, d)
 	w.st.requestNs += int64(d)
-	if s := w.resp.Status; s < len(w.st.status) {
+	if s := w.in.Response().Status; s < len(w.st.status) {
 		w.st.status[s]++
 	}
 	w.requests.Add(1)
@@ -250,8 +241,8 @@ func (w *worker) count(k ErrorKind, n int) {
 // client, holds the TIME_WAIT state: a client that closes first runs out
 // of ephemeral ports in a few seconds of short connections.
 func (w *worker) endConn() {
-	if w.serverEnd && w.rd == w.wr {
-		w.conn.Read(w.buf[:1])
+	if w.serverEnd && w.in.Buffered() == 0 {
+		w.conn.Read(w.fin[:])
 	}
 	w.closeConn()
 }

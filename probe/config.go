@@ -1,14 +1,11 @@
 package probe
 
 import (
-	"fmt"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/rawclient"
 )
 
 // Config describes one audit.
@@ -48,45 +45,17 @@ func (c *Config) fillDefaults() {
 	}
 }
 
-// target is where requests go and what they look like.
+// target is where requests go; request makes what they look like.
 type target struct {
-	addr string // host:port to dial
-	host string // the Host field
-	uri  string // the request target
+	rawclient.Target
 }
 
 func parseTarget(raw string) (*target, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("%w: no URL given", ErrBadURL)
-	}
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
+	t, err := rawclient.ParseTarget(raw, ErrBadURL, ErrTLS)
 	if err != nil {
-		if ue, ok := err.(*url.Error); ok {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, err
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "http":
-	case "https":
-		return nil, ErrTLS
-	default:
-		return nil, fmt.Errorf("%w: scheme %q (only http is supported)", ErrBadURL, u.Scheme)
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%w: %q has no host", ErrBadURL, raw)
-	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return nil, fmt.Errorf("%w: bad port %q", ErrBadURL, port)
-	}
-	return &target{addr: net.JoinHostPort(u.Hostname(), port), host: u.Host, uri: u.RequestURI()}, nil
+	return &target{t}, nil
 }
 
 // Request variants.
@@ -105,7 +74,7 @@ func (t *target) request(o reqOpts) []byte {
 	if o.http10 {
 		version = "HTTP/1.0"
 	}
-	uri := t.uri
+	uri := t.URI
 	if o.marker != "" {
 		sep := "?"
 		if strings.Contains(uri, "?") {
@@ -114,7 +83,7 @@ func (t *target) request(o reqOpts) []byte {
 		uri += sep + "holdfast-probe=" + o.marker
 	}
 	b := []byte(method + " " + uri + " " + version + "\r\n")
-	b = http1.AppendField(b, "Host", t.host)
+	b = http1.AppendField(b, "Host", t.Host)
 	b = http1.AppendField(b, "User-Agent", "holdfast-probe")
 	if o.connection != "" {
 		b = http1.AppendField(b, "Connection", o.connection)

@@ -48,9 +48,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // preflight sends one plain request, so that a server that is missing or
 // is not HTTP is reported as one clear error before any probe runs.
 func preflight(ctx context.Context, t *target, cfg *Config) (*response, error) {
-	c, err := dial(ctx, t.addr, cfg.Timeout)
+	c, err := dial(ctx, t.Addr, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("%w to %s: %v", ErrUnreachable, t.addr, rootCause(err))
+		return nil, fmt.Errorf("%w to %s: %v", ErrUnreachable, t.Addr, rootCause(err))
 	}
 	defer c.close()
 	resp, err := c.roundTrip(t.request(reqOpts{}), "GET", cfg.Timeout)
@@ -60,21 +60,21 @@ func preflight(ctx context.Context, t *target, cfg *Config) (*response, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	got := c.buf[:c.wr]
+	got := c.in.Received()
 	switch ev := classify(err); {
 	case len(got) > 0 && (got[0] == 0x15 || got[0] == 0x16):
 		// A TLS record (alert or handshake) in answer to plain text.
-		return nil, fmt.Errorf("%w (%s)", ErrSpeaksTLS, t.addr)
+		return nil, fmt.Errorf("%w (%s)", ErrSpeaksTLS, t.Addr)
 	case len(got) > 0 && ev != stillOpen:
-		return nil, fmt.Errorf("%w: %s answered %s: %v", ErrNotHTTP, t.addr, snippet(got), err)
+		return nil, fmt.Errorf("%w: %s answered %s: %v", ErrNotHTTP, t.Addr, snippet(got), err)
 	case ev == gotFIN:
-		return nil, fmt.Errorf("%w: %s closed the connection without answering", ErrNotHTTP, t.addr)
+		return nil, fmt.Errorf("%w: %s closed the connection without answering", ErrNotHTTP, t.Addr)
 	case ev == gotRST:
-		return nil, fmt.Errorf("%w: %s reset the connection without answering", ErrNotHTTP, t.addr)
+		return nil, fmt.Errorf("%w: %s reset the connection without answering", ErrNotHTTP, t.Addr)
 	case ev == stillOpen:
-		return nil, fmt.Errorf("%w: %s sent no complete answer within %v", ErrNotHTTP, t.addr, cfg.Timeout)
+		return nil, fmt.Errorf("%w: %s sent no complete answer within %v", ErrNotHTTP, t.Addr, cfg.Timeout)
 	}
-	return nil, fmt.Errorf("%w: %s: %v", ErrNotHTTP, t.addr, err)
+	return nil, fmt.Errorf("%w: %s: %v", ErrNotHTTP, t.Addr, err)
 }
 
 // snippet quotes the first bytes a peer sent; they usually say what it is.

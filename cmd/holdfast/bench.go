@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
-	"time"
 
 	"holdfast/bench"
 )
@@ -81,29 +78,6 @@ func parseBenchFlags(args []string) (*benchFlags, error) {
 	return f, nil
 }
 
-// parseInterspersed parses flags wherever they are, so that both
-// "bench -c 8 URL" and "bench URL -c 8" work, and returns the one URL.
-func parseInterspersed(fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return "", err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos, args = append(pos, args[0]), args[1:]
-	}
-	switch len(pos) {
-	case 0:
-		return "", errors.New("no URL given")
-	case 1:
-		return pos[0], nil
-	}
-	return "", fmt.Errorf("one URL expected, got %d: %s", len(pos), strings.Join(pos, " "))
-}
-
 func readBody(s string) ([]byte, error) {
 	if name, ok := strings.CutPrefix(s, "@"); ok {
 		b, err := os.ReadFile(name)
@@ -117,13 +91,8 @@ func readBody(s string) ([]byte, error) {
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	f, err := parseBenchFlags(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, benchUsage)
-		return 0
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "holdfast bench: %v (see holdfast bench --help)\n", err)
-		return 2
+		return usageError("bench", benchUsage, err, stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -132,8 +101,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		progressOut = stderr // stdout is for the JSON alone
 	}
 	if err := benchMain(ctx, f, stdout, progressOut); err != nil {
-		fmt.Fprintf(stderr, "holdfast bench: %s\n", strings.TrimPrefix(err.Error(), "bench: "))
-		return 1
+		return runError("bench", err, stderr)
 	}
 	return 0
 }
@@ -174,9 +142,7 @@ func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer
 
 func writeBenchReport(w io.Writer, f *benchFlags, report any) error {
 	if f.json {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(report)
+		return writeJSON(w, report)
 	}
 	switch r := report.(type) {
 	case *bench.Comparison:
@@ -237,24 +203,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// secondsFlag is a duration that also accepts a bare number of seconds.
-type secondsFlag time.Duration
-
-func (s *secondsFlag) String() string { return time.Duration(*s).String() }
-
-func (s *secondsFlag) Set(v string) error {
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		*s = secondsFlag(f * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration (like 10s, 1m30s, or a number of seconds)", v)
-	}
-	*s = secondsFlag(d)
-	return nil
 }
 
 // listFlag collects a repeatable flag.

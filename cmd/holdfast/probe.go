@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
 	"holdfast/probe"
 )
@@ -39,13 +36,8 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	fs.Var((*secondsFlag)(&cfg.Timeout), "timeout", "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	url, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, probeUsage)
-		return 0
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "holdfast probe: %v (see holdfast probe --help)\n", err)
-		return 2
+		return usageError("probe", probeUsage, err, stdout, stderr)
 	}
 	cfg.URL = url
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -55,15 +47,11 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	}
 	rep, err := probe.Run(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "holdfast probe: %s\n", strings.TrimPrefix(err.Error(), "probe: "))
-		return 1
+		return runError("probe", err, stderr)
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "holdfast probe: %v\n", err)
-			return 1
+		if err := writeJSON(stdout, rep); err != nil {
+			return runError("probe", err, stderr)
 		}
 		return 0
 	}
