@@ -4,8 +4,6 @@ import (
 	"net"
 	"net/http"
 	"testing"
-
-	"holdfast/internal/http1"
 )
 
 // memWire is a wire that writes nowhere: it measures the request cycle
@@ -69,5 +67,3 @@ var chromeHead = "GET /static/app.js?v=3 HTTP/1.1\r\nHost: www.example.com\r\nCo
 	"sec-ch-ua-platform: \"Linux\"\r\nAccept: */*\r\nSec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: no-cors\r\n" +
 	"Sec-Fetch-Dest: script\r\nReferer: https://www.example.com/\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n" +
 	"Accept-Language: en-US,en;q=0.9\r\nCookie: session=abc123; theme=dark\r\n\r\n"
-
-var _ = http1.HTTP11
