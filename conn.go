@@ -48,6 +48,12 @@ var epoch = time.Now()
 
 func monotime() int64 { return int64(time.Since(epoch)) }
 
+// now reads the clock once, wall and monotonic.
+func now() (time.Time, int64) {
+	t := time.Now()
+	return t, int64(t.Sub(epoch))
+}
+
 func (c *conn) init(s *Server, w wire, remote string) {
 	c.srv = s
 	c.wire = w

@@ -60,7 +60,8 @@ func (c *conn) serveRequest(raw []byte) bool {
 	keep := c.completeResponse(w, b)
 	c.wire.unwatch()
 	c.logAccess(req, w, start, keep)
-	c.idleFrom.Store(monotime())
+	_, mono := c.wire.clock()
+	c.idleFrom.Store(mono)
 	return keep
 }
 

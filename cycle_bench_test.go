@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // memWire is a wire that writes nowhere: it measures the request cycle
@@ -22,6 +23,7 @@ func (m *memWire) hijack() (net.Conn, error) { return nil, net.ErrClosed }
 func (m *memWire) localAddr() net.Addr       { return nil }
 func (m *memWire) wake()                     {}
 func (m *memWire) abort()                    {}
+func (m *memWire) clock() (time.Time, int64) { return now() }
 
 // BenchmarkRequestCycle is the user-space cost of one request, from a
 // parsed head to the response bytes in the output buffer: what both engines

@@ -284,6 +284,8 @@ func (g *gconn) hijack() (net.Conn, error) {
 
 func (g *gconn) localAddr() net.Addr { return g.nc.LocalAddr() }
 
+func (g *gconn) clock() (time.Time, int64) { return now() }
+
 // wake interrupts a connection waiting for a new request (Shutdown).
 func (g *gconn) wake() {
 	g.mu.Lock()

@@ -272,7 +272,7 @@ func (l *loop) serveInline(c *econn, headLen int) {
 		l.post(loopMsg{kind: kind, c: c})
 		runtime.Goexit()
 	}
-	l.apply(c, kind, monotime(), true)
+	l.apply(c, kind, l.mono(), true)
 }
 
 // detach is called by a handler running inline (run seq) that must wait: a

@@ -55,6 +55,8 @@ type loop struct {
 	// new goroutine for the loop, and the old one finishes the request as
 	// an ordinary serving goroutine (see serveInline).
 	inlineSeq atomic.Uint64 // odd while a handler runs inline
+	clockWall atomic.Int64  // the loop's clock reading (see tick): Unix ns
+	clockMono atomic.Int64  // and monotonic ns since epoch
 	monSeen   uint64        // owned by the monitor: inlineSeq at its last look
 
 	mu    sync.Mutex
@@ -103,6 +105,18 @@ func newLoop(s *Server, eng *epollEngine) (*loop, error) {
 	return l, nil
 }
 
+// tick reads the clock for the loop's next stretch of work: the loop and
+// the handlers it runs inline use this reading instead of their own, one
+// clock read for a batch of requests instead of several per request. It is
+// atomic because a goroutine that was taken over may still look at it.
+func (l *loop) tick() {
+	t := time.Now()
+	l.clockWall.Store(t.UnixNano())
+	l.clockMono.Store(int64(t.Sub(epoch)))
+}
+
+func (l *loop) mono() int64 { return l.clockMono.Load() }
+
 // post hands work to the loop from another goroutine.
 func (l *loop) post(m loopMsg) {
 	l.mu.Lock()
@@ -115,10 +129,11 @@ func (l *loop) post(m loopMsg) {
 // loop over (see serveInline) carries on with the batch of events and
 // messages where the previous one stopped.
 func (l *loop) run() {
+	l.tick()
 	for {
 		l.drainBatch()
 		l.drainInbox()
-		now := monotime()
+		now := l.mono()
 		l.wheel.Advance(now, l.onExpiry)
 		if l.resumeAt != 0 && now >= l.resumeAt {
 			l.resumeListeners()
@@ -137,6 +152,7 @@ func (l *loop) run() {
 			l.exit()
 			return
 		}
+		l.tick()
 		l.batch, l.next = append(evs, l.later...), 0
 		clear(l.later)
 		l.later = l.later[:0]
@@ -153,7 +169,10 @@ func (l *loop) drainBatch() {
 	for l.next < len(l.batch) {
 		ev := l.batch[l.next]
 		l.next++ // before handling: a goroutine taking over starts after it
-		now := monotime()
+		if l.next%16 == 0 {
+			l.tick() // a long batch of inline requests moves the clock
+		}
+		now := l.mono()
 		if ev.Pad == tagListener {
 			l.accept(int(ev.Fd), now)
 		} else {
@@ -175,7 +194,7 @@ func (l *loop) drainInbox() {
 		}
 		m := l.msgs[l.msgNext]
 		l.msgNext++
-		l.message(m, monotime())
+		l.message(m, l.mono())
 	}
 }
 

@@ -226,6 +226,16 @@ func (c *econn) localAddr() net.Addr {
 	return nil
 }
 
+// clock is the loop's reading while the request is served inline and the
+// loop has not been taken over (so the reading is at most a few monitor
+// periods old); otherwise a fresh one.
+func (c *econn) clock() (time.Time, int64) {
+	if c.inlined && c.l.inlineSeq.Load() == c.ex.inlineSeq {
+		return time.Unix(0, c.l.clockWall.Load()), c.l.clockMono.Load()
+	}
+	return now()
+}
+
 // wake asks the loop to close the connection if it is idle (Shutdown).
 func (c *econn) wake() { c.l.post(loopMsg{kind: msgWake, c: c}) }
 

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"holdfast/internal/http1"
 )
@@ -214,8 +213,7 @@ func (w *response) sendHead(final bool) {
 	}
 	w.headSent = true
 	c := w.c
-	now := time.Now()
-	mono := int64(now.Sub(epoch))
+	now, mono := c.wire.clock()
 	length := w.framing(final)
 	w.closeReason = c.closeAfter(&c.ex.head, w.handlerWantsClose(length), mono)
 	if w.closeReason == reasonNone && w.expect100 && !w.continueSent {

@@ -1,6 +1,9 @@
 package holdfast
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // wire is an engine's side of one connection's socket, as the shared
 // request cycle needs it. Its reads and writes block the calling goroutine
@@ -21,6 +24,9 @@ type wire interface {
 	// hijack hands the socket over as a net.Conn; the engine forgets it.
 	hijack() (net.Conn, error)
 	localAddr() net.Addr
+	// clock reads the time, wall and monotonic (ns since epoch); an
+	// engine may answer from a reading it made for a batch of requests.
+	clock() (time.Time, int64)
 	// wake interrupts a wait for the next request (Shutdown); abort
 	// closes the socket under a running connection (Close).
 	wake()
