@@ -107,3 +107,52 @@ func TestManyWakes(t *testing.T) {
 		p.Wait(time.Now().Add(time.Millisecond))
 	}
 }
+
+func TestWaitBlockingWake(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		p.Wake()
+	}()
+	evs, err := p.WaitBlocking(time.Now().Add(10 * time.Second))
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("events %v, %v; want a bare wake-up", evs, err)
+	}
+}
+
+func TestWaitBlockingEvents(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r, w := pipe(t)
+	if err := p.Add(r, In|Edge, 3); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		unix.Write(w, []byte("x"))
+	}()
+	evs, err := p.WaitBlocking(time.Now().Add(10 * time.Second))
+	if err != nil || len(evs) != 1 || evs[0].Pad != 3 {
+		t.Fatalf("events %v, %v", evs, err)
+	}
+}
+
+// WaitBlocking returns empty-handed at its deadline.
+func TestWaitBlockingDeadline(t *testing.T) {
+	p, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	evs, err := p.WaitBlocking(time.Now().Add(5 * time.Millisecond))
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("events %v, %v", evs, err)
+	}
+}
