@@ -112,16 +112,6 @@ func (h *harness) buildPeer() error {
 	return h.goBuild(h.peerBin, "./cmd/peer")
 }
 
-func (h *harness) dropKind(kind string) {
-	var keep []server
-	for _, s := range h.cfg.servers {
-		if s.Kind != kind {
-			keep = append(keep, s)
-		}
-	}
-	h.cfg.servers = keep
-}
-
 func (h *harness) goBuild(out, pkg string, flags ...string) error {
 	// -buildvcs=false: the binaries are throwaway, and VCS stamping fails
 	// in a checkout without commits.
