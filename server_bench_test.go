@@ -25,34 +25,20 @@ var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 
 const benchRequest = "GET /hello HTTP/1.1\r\nHost: localhost\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
 
-func BenchmarkServerGET(b *testing.B) {
-	for _, e := range holdfast.Engines() {
-		b.Run("holdfast-"+e.String(), func(b *testing.B) {
-			l := listen(b)
-			s := &holdfast.Server{Handler: hello, Engine: e, Policy: holdfast.Policy{MaxRequests: -1}}
-			go s.Serve(l)
-			defer s.Close()
-			benchGET(b, l.Addr().String(), 1)
-		})
-	}
-	b.Run("nethttp", func(b *testing.B) {
-		l := listen(b)
-		s := &http.Server{Handler: hello}
-		go s.Serve(l)
-		defer s.Close()
-		benchGET(b, l.Addr().String(), 1)
-	})
-}
+func BenchmarkServerGET(b *testing.B) { benchServers(b, 1) }
 
 // BenchmarkServerPipelined sends 16 requests per write.
-func BenchmarkServerPipelined(b *testing.B) {
+func BenchmarkServerPipelined(b *testing.B) { benchServers(b, 16) }
+
+// benchServers runs the benchmark against each holdfast engine and net/http.
+func benchServers(b *testing.B, depth int) {
 	for _, e := range holdfast.Engines() {
 		b.Run("holdfast-"+e.String(), func(b *testing.B) {
 			l := listen(b)
 			s := &holdfast.Server{Handler: hello, Engine: e, Policy: holdfast.Policy{MaxRequests: -1}}
 			go s.Serve(l)
 			defer s.Close()
-			benchGET(b, l.Addr().String(), 16)
+			benchGET(b, l.Addr().String(), depth)
 		})
 	}
 	b.Run("nethttp", func(b *testing.B) {
@@ -60,7 +46,7 @@ func BenchmarkServerPipelined(b *testing.B) {
 		s := &http.Server{Handler: hello}
 		go s.Serve(l)
 		defer s.Close()
-		benchGET(b, l.Addr().String(), 16)
+		benchGET(b, l.Addr().String(), depth)
 	})
 }
 

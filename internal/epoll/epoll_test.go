@@ -19,12 +19,18 @@ func pipe(t *testing.T) (r, w int) {
 	return fds[0], fds[1]
 }
 
-func TestWaitSeesReadiness(t *testing.T) {
+func newPoller(t *testing.T) *Poller {
+	t.Helper()
 	p, err := New(8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestWaitSeesReadiness(t *testing.T) {
+	p := newPoller(t)
 	r, w := pipe(t)
 	if err := p.Add(r, In|Edge, 7); err != nil {
 		t.Fatal(err)
@@ -40,22 +46,14 @@ func TestWaitSeesReadiness(t *testing.T) {
 }
 
 func TestWaitDeadline(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	if _, err := p.Wait(time.Now().Add(20 * time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 }
 
 func TestWakeParked(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		p.Wake()
@@ -68,11 +66,7 @@ func TestWakeParked(t *testing.T) {
 
 // A Wake that comes before Wait is not lost.
 func TestWakeBeforeWait(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	p.Wake()
 	if _, err := p.Wait(time.Now().Add(10 * time.Second)); err != nil {
 		t.Fatalf("Wait after Wake: %v", err)
@@ -86,11 +80,7 @@ func TestWakeBeforeWait(t *testing.T) {
 // Wakes racing with Wait are never lost: after the last Wake, one more
 // Wait returns without waiting for its deadline.
 func TestManyWakes(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	for round := 0; round < 200; round++ {
 		done := make(chan struct{})
 		go func() {
@@ -109,11 +99,7 @@ func TestManyWakes(t *testing.T) {
 }
 
 func TestWaitBlockingWake(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		p.Wake()
@@ -125,11 +111,7 @@ func TestWaitBlockingWake(t *testing.T) {
 }
 
 func TestWaitBlockingEvents(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	r, w := pipe(t)
 	if err := p.Add(r, In|Edge, 3); err != nil {
 		t.Fatal(err)
@@ -146,11 +128,7 @@ func TestWaitBlockingEvents(t *testing.T) {
 
 // WaitBlocking returns empty-handed at its deadline.
 func TestWaitBlockingDeadline(t *testing.T) {
-	p, err := New(8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newPoller(t)
 	evs, err := p.WaitBlocking(time.Now().Add(5 * time.Millisecond))
 	if err != nil || len(evs) != 0 {
 		t.Fatalf("events %v, %v", evs, err)
