@@ -6,29 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 )
-
-// ttNoLeak fails the test if it leaves goroutines behind. Call it first,
-// so that its cleanup runs after the test's servers have stopped.
-func ttNoLeak(t testing.TB) {
-	base := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > base {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines left behind (had %d):\n%s", n-base, base, buf)
-		}
-	})
-}
 
 // ttServer is a raw TCP test server: it runs serve on each accepted
 // connection, in a goroutine it waits for at Close.

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"holdfast/internal/leakcheck"
 )
 
 // The reuse race, for real: a relay adds 10–25 ms each way, as a network
@@ -241,7 +243,7 @@ func ttRaceServers(t *testing.T, idle time.Duration) map[string]string {
 }
 
 func TestTransportReuseRace(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	n, callers := ttRaceRequests, ttRaceCallers
 	if testing.Short() {
 		n, callers = 200, 16
@@ -280,7 +282,7 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 	if os.Getenv("HOLDFAST_BASELINE") == "" {
 		t.Skip("set HOLDFAST_BASELINE=1 to measure net/http's Transport in the reuse race")
 	}
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	n, callers := ttRaceRequests, ttRaceCallers
 	if testing.Short() {
 		n, callers = 200, 16

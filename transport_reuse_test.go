@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"holdfast/internal/leakcheck"
 )
 
 func TestTransportHintMargin(t *testing.T) {
@@ -34,7 +36,7 @@ func TestTransportHintMargin(t *testing.T) {
 // connections after 1 s: connections idle for less than 1 s − margin are
 // reused, the others are retired by the Transport first, never raced.
 func TestTransportKeepAliveTimeoutHint(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, time.Second, nil, func(int, *http.Request, []byte) []byte {
 			return ttResponse(200, "ok", "Keep-Alive: timeout=1")
@@ -72,7 +74,7 @@ func TestTransportKeepAliveTimeoutHint(t *testing.T) {
 
 // The own IdleTimeout still wins when it is shorter than the hint.
 func TestTransportKeepAliveHintVsIdleTimeout(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, 0, nil, func(int, *http.Request, []byte) []byte {
 			return ttResponse(200, "ok", "Keep-Alive: timeout=60")
@@ -86,7 +88,7 @@ func TestTransportKeepAliveHintVsIdleTimeout(t *testing.T) {
 
 // Keep-Alive: max=M: never more than M further requests on the connection.
 func TestTransportKeepAliveMaxHint(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	var violations atomic.Int32
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
@@ -111,7 +113,7 @@ func TestTransportKeepAliveMaxHint(t *testing.T) {
 // before reuse sees the FIN, the reset or the unsolicited 408, and the
 // connection is discarded instead of failing a request.
 func TestTransportStaleConnections(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	cases := []struct {
 		name   string
 		onIdle func(c net.Conn)
@@ -197,7 +199,7 @@ func TestTransportRetryAfterReuseRace(t *testing.T) {
 				name += "/reset"
 			}
 			t.Run(name, func(t *testing.T) {
-				ttNoLeak(t)
+				leakcheck.Check(t)
 				var mu sync.Mutex
 				var seen []string
 				srv := ttRacingServer(t, rst, &seen, &mu)
@@ -252,7 +254,7 @@ func TestTransportRetryAfterReuseRace(t *testing.T) {
 // The retry dials a new connection even when other idle ones are pooled:
 // they are as old as the one that failed.
 func TestTransportRetryDialsNew(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	var mu sync.Mutex
 	var seen []string
 	srv := ttRacingServer(t, false, &seen, &mu)
@@ -283,7 +285,7 @@ func TestTransportRetryDialsNew(t *testing.T) {
 // A 408 that arrives as the request is sent (not before, when the check
 // would see it) is the reuse race too.
 func TestTransport408OnReusedConnection(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
 			if n == 2 {
@@ -312,7 +314,7 @@ func TestTransport408OnReusedConnection(t *testing.T) {
 }
 
 func TestTransportContextCancellation(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	stall := make(chan struct{})
 	defer close(stall)
 	srv := ttNewServer(t, func(c net.Conn) {
@@ -439,7 +441,7 @@ func (ttZeros) Read(p []byte) (int, error) {
 // used within tFreshIdle, meets the close, and is retried; one that may
 // not be retried is always checked, so the check discards the connection.
 func TestTransportFreshReuseSkipsCheck(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, _, err := ttReadRequest(br); err == nil {

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"holdfast/internal/sockopt"
+
+	"holdfast/internal/leakcheck"
 )
 
 // ttEcho is a net/http handler that echoes the method, the body and a few
@@ -43,7 +45,7 @@ func ttNetHTTPServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 }
 
 func TestTransportZeroValueClient(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -75,7 +77,7 @@ func TestTransportZeroValueClient(t *testing.T) {
 }
 
 func TestTransportUnsupportedSchemes(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	tr := &Transport{}
 	req, _ := http.NewRequest("GET", "https://example.invalid/", nil)
 	if _, err := tr.RoundTrip(req); !errors.Is(err, ErrTLSUnsupported) {
@@ -88,7 +90,7 @@ func TestTransportUnsupportedSchemes(t *testing.T) {
 }
 
 func TestTransportRequestBodies(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -135,7 +137,7 @@ func TestTransportRequestBodies(t *testing.T) {
 }
 
 func TestTransportRequestTrailers(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -153,7 +155,7 @@ func TestTransportRequestTrailers(t *testing.T) {
 }
 
 func TestTransportChunkedResponseAndTrailers(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Checksum")
 		for i := 0; i < 5; i++ {
@@ -191,7 +193,7 @@ func TestTransportChunkedResponseAndTrailers(t *testing.T) {
 }
 
 func TestTransportResponsesWithoutBody(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/204":
@@ -235,7 +237,7 @@ func TestTransportResponsesWithoutBody(t *testing.T) {
 }
 
 func TestTransportBodyEOFReturnsConnection(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 100<<10))
 	})
@@ -263,7 +265,7 @@ func TestTransportBodyEOFReturnsConnection(t *testing.T) {
 }
 
 func TestTransportBodyCloseEarly(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		n := 10 << 10
 		if r.URL.Path == "/big" {
@@ -295,7 +297,7 @@ func TestTransportBodyCloseEarly(t *testing.T) {
 }
 
 func TestTransportLIFO(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(r.RemoteAddr))
 	})
@@ -328,7 +330,7 @@ func TestTransportLIFO(t *testing.T) {
 }
 
 func TestTransportMaxIdlePerHost(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("body")) })
 	tr := &Transport{MaxIdlePerHost: 2}
 	defer tr.CloseIdleConnections()
@@ -355,7 +357,7 @@ func TestTransportMaxIdlePerHost(t *testing.T) {
 }
 
 func TestTransportMaxConnsPerHost(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	release := make(chan struct{})
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -411,7 +413,7 @@ func ttWaitFor(t testing.TB, what string, cond func() bool) {
 }
 
 func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	t.Run("IdleTimeout", func(t *testing.T) {
 		tr := &Transport{IdleTimeout: 100 * time.Millisecond}
@@ -469,7 +471,7 @@ func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
 }
 
 func TestTransportDisableKeepAlives(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	var mu sync.Mutex
 	var conns []string
 	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -493,7 +495,7 @@ func TestTransportDisableKeepAlives(t *testing.T) {
 }
 
 func TestTransportServerClose(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, 0, nil, func(n int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
@@ -529,7 +531,7 @@ func TestTransportServerClose(t *testing.T) {
 }
 
 func TestTransportSocketOptions(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	if !sockopt.Supported {
 		t.Skip("TCP_USER_TIMEOUT is not supported here")
 	}
@@ -569,7 +571,7 @@ func TestTransportSocketOptions(t *testing.T) {
 }
 
 func TestTransportDialTimeoutAndErrors(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	tr := &Transport{
 		DialTimeout: 50 * time.Millisecond,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -592,7 +594,7 @@ func TestTransportDialTimeoutAndErrors(t *testing.T) {
 }
 
 func TestTransportInvalidRequests(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -614,7 +616,7 @@ func TestTransportInvalidRequests(t *testing.T) {
 }
 
 func TestTransportStatsJSON(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -636,7 +638,7 @@ func TestTransportStatsJSON(t *testing.T) {
 }
 
 func TestTransportCloseIdleConnections(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	client := &http.Client{Transport: tr}
@@ -655,7 +657,7 @@ func TestTransportCloseIdleConnections(t *testing.T) {
 }
 
 func TestTransportTraceHooks(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -710,7 +712,7 @@ func TestTransportTraceHooks(t *testing.T) {
 }
 
 func TestTransportExpectContinue(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	// A server that never answers 100: the body goes after the timeout.
 	srv := ttNewServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
@@ -771,7 +773,7 @@ func (b *ttCloseCounter) Close() error               { b.closed++; return nil }
 // A server that refuses an upload answers before reading it and closes:
 // the response is returned, not the write error.
 func TestTransportEarlyResponseToUpload(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
@@ -807,7 +809,7 @@ func TestTransportEarlyResponseToUpload(t *testing.T) {
 }
 
 func TestTransportMalformedAndSpecialResponses(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNewServer(t, func(c net.Conn) {
 		ttServeLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
@@ -890,7 +892,7 @@ func (c ttCountingConn) Write(p []byte) (int, error) {
 // A wrapper's Read and Write carry the exchange: the Transport's direct
 // system calls are for plain TCP connections only.
 func TestTransportWrappedConnSeesIO(t *testing.T) {
-	ttNoLeak(t)
+	leakcheck.Check(t)
 	srv := ttNetHTTPServer(t, ttEcho)
 	var read, written atomic.Int64
 	tr := &Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

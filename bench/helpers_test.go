@@ -2,7 +2,6 @@ package bench
 
 import (
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,23 +10,6 @@ import (
 
 	"holdfast/internal/http1"
 )
-
-// checkGoroutines fails the test if it leaves goroutines behind. Register
-// it first, so that it runs after every other cleanup.
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(3 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines left behind (had %d):\n%s", n-before, before, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
 
 // answer says how the test server responds.
 type answer int

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"holdfast/internal/leakcheck"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -80,7 +82,7 @@ func renderedFigures(t *testing.T, dom string) (requests, connections int) {
 }
 
 func TestChromium(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	for _, tc := range []struct {
 		name      string
 		keepAlive bool

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"holdfast/internal/leakcheck"
 )
 
 // loadPage fetches "/" and every sub-resource on it as a browser would: several
@@ -76,7 +78,7 @@ func fetchOne(c *http.Client, url string) error {
 }
 
 func TestKeepAliveSharesConnections(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	const maxConns = 4
 	ts := newTestServer(t, true)
 	c := newClient(t, maxConns, true)
@@ -100,7 +102,7 @@ func TestKeepAliveSharesConnections(t *testing.T) {
 }
 
 func TestShortConnectionsOnePerRequest(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	ts := newTestServer(t, false)
 	c := newClient(t, 4, false)
 
@@ -153,7 +155,7 @@ func checkConsistent(t *testing.T, r report) {
 }
 
 func TestReportErrors(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 1, true)
 
@@ -180,7 +182,7 @@ func TestReportErrors(t *testing.T) {
 }
 
 func TestRoutesAndHeaders(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 1, true)
 
@@ -225,7 +227,7 @@ func TestRoutesAndHeaders(t *testing.T) {
 }
 
 func TestEachPageHasItsOwnLoad(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 2, true)
 
@@ -247,7 +249,7 @@ func TestEachPageHasItsOwnLoad(t *testing.T) {
 }
 
 func TestUnknownConnectionIsUnattributed(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	ts := newTestServerWith(t, true, nil, maxLoads, maxEntriesPerLoad)
 	c := newClient(t, 2, true)
 
@@ -273,7 +275,7 @@ func TestUnknownConnectionIsUnattributed(t *testing.T) {
 // loads go, the newest stay, the count never passes the cap, and each load's
 // log stops growing at its own cap.
 func TestLoadsAreBounded(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	const loadCap, entryCap = 100, 10
 	ts := newTestServerWith(t, true, connIDFromContext, loadCap, entryCap)
 	c := newClient(t, 1, true)

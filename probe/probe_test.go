@@ -11,10 +11,12 @@ import (
 
 	"holdfast"
 	"holdfast/internal/http1"
+
+	"holdfast/internal/leakcheck"
 )
 
 func TestAuditHoldfast(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: 2 * time.Second, MaxRequests: 7, HeaderTimeout: time.Second})
 	start := time.Now()
 	rep := audit(t, Config{URL: url, MaxWait: 5 * time.Second})
@@ -47,7 +49,7 @@ func TestAuditHoldfast(t *testing.T) {
 }
 
 func TestAuditNginx(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	url := startNginx(t, "keepalive_timeout 3s 3; keepalive_requests 9; client_header_timeout 2s;")
 	rep := audit(t, Config{URL: url, MaxWait: 6 * time.Second})
 	if !rep.Idle.Found || !within(rep.Idle.Timeout, 3*time.Second, 300*time.Millisecond) {
@@ -111,7 +113,7 @@ func serveHTTP(c net.Conn, answer func(req *http1.Request, idle time.Duration) b
 // A server that never closes an idle connection, but refuses one that was
 // idle too long when it is used again, is found by bisection.
 func TestIdleTimeoutOfALazyServer(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	const timeout = 1500 * time.Millisecond
 	url := startRaw(t, func(c net.Conn) {
 		serveHTTP(c, func(_ *http1.Request, idle time.Duration) bool { return idle < timeout })
@@ -133,7 +135,7 @@ func TestIdleTimeoutOfALazyServer(t *testing.T) {
 }
 
 func TestNoLimitsWithinTheBounds(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: -1, MaxRequests: -1, HeaderTimeout: -1})
 	rep := audit(t, Config{URL: url, MaxWait: time.Second, MaxRequests: 25})
 	if rep.Idle.Found || rep.Requests.Found || rep.Header.Found {
@@ -149,7 +151,7 @@ func TestNoLimitsWithinTheBounds(t *testing.T) {
 }
 
 func TestPipeliningRefused(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	// Answers the first request of a read and closes: pipelined requests
 	// after it are lost.
 	url := startRaw(t, func(c net.Conn) {
@@ -174,7 +176,7 @@ func mustTarget(t *testing.T, url string) *target {
 }
 
 func TestAuditFailures(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	refused := func() string {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		defer ln.Close()
@@ -204,7 +206,7 @@ func TestAuditFailures(t *testing.T) {
 }
 
 func TestReportJSON(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: time.Second, MaxRequests: 3, HeaderTimeout: 500 * time.Millisecond})
 	rep := audit(t, Config{URL: url, MaxWait: 3 * time.Second})
 	js, err := json.Marshal(rep)
@@ -233,7 +235,7 @@ func TestReportJSON(t *testing.T) {
 }
 
 func TestAuditServerWithoutKeepAlive(t *testing.T) {
-	checkGoroutines(t)
+	leakcheck.Check(t)
 	url := startHoldfast(t, holdfast.Policy{KeepAlive: holdfast.Off, HeaderTimeout: 300 * time.Millisecond})
 	rep := audit(t, Config{URL: url, MaxWait: 2 * time.Second})
 	for _, v := range rep.Persistence {
