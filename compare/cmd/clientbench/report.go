@@ -237,19 +237,9 @@ func medianOf(r *report.ServerResult, key string) string {
 // prints the Markdown.
 func (b *bench) write(rep *report.Report) error {
 	dir := b.resultsDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	base := filepath.Join(dir, b.stamp+"-clientbench")
 	md := rep.Markdown() + headline(&rep.Scenarios[0])
-	js, err := rep.JSON()
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(base+".md", []byte(md), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(base+".json", append(js, '\n'), 0o644); err != nil {
+	if err := rep.Save(base, md); err != nil {
 		return err
 	}
 	fmt.Print(md)

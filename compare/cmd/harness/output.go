@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -64,19 +63,9 @@ func serverNames(ss []server) string {
 // the Markdown.
 func (h *harness) write(rep *report.Report) error {
 	dir := h.resultsDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	base := filepath.Join(dir, h.stamp)
 	md := rep.Markdown()
-	js, err := rep.JSON()
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(base+".md", []byte(md), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(base+".json", append(js, '\n'), 0o644); err != nil {
+	if err := rep.Save(base, md); err != nil {
 		return err
 	}
 	fmt.Print(md)

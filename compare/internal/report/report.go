@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 
 	"holdfast/compare/internal/stats"
 )
@@ -97,4 +99,21 @@ func (s *ServerResult) median(metric string) float64 {
 		return sum.Median
 	}
 	return stats.Summarize(nil).Median
+}
+
+// Save writes md and the report's JSON to base+".md" and base+".json",
+// creating the directory, and returns the error of the first step that
+// failed.
+func (r *Report) Save(base, md string) error {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return err
+	}
+	js, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(base+".md", []byte(md), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".json", append(js, '\n'), 0o644)
 }

@@ -137,3 +137,18 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestSave(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "sub", "stamp")
+	r := &Report{Title: "t"}
+	if err := r.Save(base, "# md\n"); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(base + ".md")
+	if err != nil || string(md) != "# md\n" {
+		t.Fatalf("md %q, %v", md, err)
+	}
+	if js, err := os.ReadFile(base + ".json"); err != nil || len(js) == 0 || js[len(js)-1] != '\n' {
+		t.Fatalf("json %q, %v", js, err)
+	}
+}
