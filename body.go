@@ -215,7 +215,7 @@ func (c *conn) readBody(p []byte) (int, error) {
 	prev := c.getState()
 	c.setState(StateReadingBody)
 	defer c.setState(prev)
-	n, err := c.wire.readBody(p)
+	n, err := c.ex.wire.readBody(p)
 	c.countIn(n)
 	if err != nil {
 		c.setReason(classify(err, false))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -22,17 +21,17 @@ import (
 // body.go, response.go) works on it; an engine drives it through its wire.
 type conn struct {
 	srv     *Server
-	wire    wire // the engine's side of the socket
 	id      uint64
 	remote  string
 	created int64 // monotonic ns (since epoch) at accept
 
-	// Read by Connections and Shutdown from other goroutines.
-	state    atomic.Uint32 // ConnState
-	idleFrom atomic.Int64  // monotonic ns when the last request ended
-	nreq     atomic.Uint32
+	// Read by Connections and Shutdown from other goroutines. (The two
+	// 32-bit counters sit together so that the record packs tightly.)
+	idleFrom atomic.Int64 // monotonic ns when the last request ended
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
+	state    atomic.Uint32 // ConnState
+	nreq     atomic.Uint32
 
 	// Owned by the goroutine serving the connection: in the goroutine
 	// engine its own, in the epoll engine its loop or the handler's
@@ -54,9 +53,8 @@ func now() (time.Time, int64) {
 	return t, int64(t.Sub(epoch))
 }
 
-func (c *conn) init(s *Server, w wire, remote string) {
+func (c *conn) init(s *Server, remote string) {
 	c.srv = s
-	c.wire = w
 	c.id = s.nextID.Add(1)
 	c.remote = remote
 	c.created = monotime()
@@ -75,8 +73,6 @@ func (c *conn) Value(key any) any {
 	switch key {
 	case connIDKey{}:
 		return c.id
-	case http.LocalAddrContextKey:
-		return c.wire.localAddr()
 	case connSelfKey{}:
 		return c // for the package's tests
 	}
@@ -331,7 +327,7 @@ func (c *conn) flush() error {
 	if len(ex.out) == 0 {
 		return nil
 	}
-	n, err := c.wire.write(ex.out)
+	n, err := ex.wire.write(ex.out)
 	c.countOut(n)
 	ex.out = ex.out[:0]
 	if err != nil {
@@ -345,7 +341,7 @@ func (c *conn) flush() error {
 // where the platform allows (writev), skipping a copy of large bodies.
 func (c *conn) writeThrough(p []byte) error {
 	ex := c.ex
-	n, err := c.wire.writev(ex.out, p)
+	n, err := ex.wire.writev(ex.out, p)
 	c.countOut(int(n))
 	ex.out = ex.out[:0]
 	if err != nil {

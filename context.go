@@ -2,6 +2,7 @@ package holdfast
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -14,6 +15,7 @@ import (
 // from it (context.WithTimeout in a handler) need no goroutine to follow it.
 type reqContext struct {
 	conn   *conn
+	wire   wire // for http.LocalAddrContextKey
 	mu     sync.Mutex
 	done   chan struct{}   // guarded by mu; made on first Done
 	err    error           // guarded by mu
@@ -21,7 +23,12 @@ type reqContext struct {
 }
 
 func (rc *reqContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (rc *reqContext) Value(key any) any           { return rc.conn.Value(key) }
+func (rc *reqContext) Value(key any) any {
+	if key == http.LocalAddrContextKey {
+		return rc.wire.localAddr()
+	}
+	return rc.conn.Value(key)
+}
 
 func (rc *reqContext) Done() <-chan struct{} {
 	rc.mu.Lock()

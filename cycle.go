@@ -49,18 +49,18 @@ func (c *conn) serveRequest(raw []byte) bool {
 	w.req = req
 	b := c.attachBody(req, w)
 	if b == nil {
-		c.wire.watch(&w.ctx)
+		c.ex.wire.watch(&w.ctx)
 	} else {
-		b.onEOF = func() { c.wire.watch(&w.ctx) }
+		b.onEOF = func() { c.ex.wire.watch(&w.ctx) }
 	}
 	c.runHandler(w, req)
 	if c.hijacked {
 		return false
 	}
 	keep := c.completeResponse(w, b)
-	c.wire.unwatch()
+	c.ex.wire.unwatch()
 	c.logAccess(req, w, start, keep)
-	_, mono := c.wire.clock()
+	_, mono := c.ex.wire.clock()
 	c.idleFrom.Store(mono)
 	return keep
 }
@@ -226,11 +226,11 @@ func (c *conn) writeContinue() {
 // hijack hands the socket to the handler, with the bytes read ahead of
 // the handler first in line on the returned reader.
 func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c.wire.unwatch()
+	c.ex.wire.unwatch()
 	if err := c.flush(); err != nil {
 		return nil, nil, err
 	}
-	nc, err := c.wire.hijack()
+	nc, err := c.ex.wire.hijack()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -42,8 +42,8 @@ func BenchmarkRequestCycle(b *testing.B) {
 			}), Policy: Policy{MaxRequests: -1}}
 			s.init()
 			c := &conn{}
-			c.init(s, &memWire{}, "127.0.0.1:5555")
-			c.attachExchange()
+			c.init(s, "127.0.0.1:5555")
+			c.attachExchange(&memWire{})
 			raw := []byte(tc.head)
 			b.ReportAllocs()
 			b.ResetTimer()

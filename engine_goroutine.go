@@ -48,8 +48,8 @@ func (s *Server) acceptLoop(l net.Listener) error {
 		}
 		backoff = 0
 		g := &gconn{nc: nc}
-		g.init(s, g, nc.RemoteAddr().String())
-		if !s.trackConn(&g.conn, true) {
+		g.init(s, nc.RemoteAddr().String())
+		if !s.trackConn(g, true) {
 			nc.Close()
 			g.setReason(CloseShutdown)
 			g.closed()
@@ -66,7 +66,7 @@ func (g *gconn) serve() {
 	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		c.srv.logf("setting socket options on %s: %v", c.remote, err)
 	}
-	c.attachExchange()
+	c.attachExchange(g)
 	for {
 		headLen, ok := g.readHead()
 		if !ok {
@@ -100,7 +100,7 @@ func (g *gconn) finish() {
 		g.nc.Close()
 	}
 	c.releaseExchange()
-	c.srv.trackConn(c, false)
+	c.srv.trackConn(g, false)
 	c.closed()
 }
 
@@ -200,7 +200,7 @@ func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) bool
 	case isTimeout(err):
 		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
 	default:
-		if g, ok := c.wire.(*gconn); ok {
+		if g, ok := c.ex.wire.(*gconn); ok {
 			err = diagnoseConn(err, g.nc)
 		}
 		c.setReason(classify(err, false))

@@ -30,10 +30,17 @@ type econn struct {
 	lingered  uint32 // bytes discarded while lingering
 
 	// Shared between the loop and the serving goroutine.
-	events   atomic.Uint32 // readiness seen while busy; In also means "may have unread data"
-	waiting  atomic.Bool   // the serving goroutine waits on ex.ready
-	watching atomic.Bool   // the peer's going away cancels the request
+	events atomic.Uint32 // readiness seen while busy; In also means "may have unread data"
+	flags  atomic.Uint32 // waiting | watching (one word: the record stays at 144 bytes)
 }
+
+// Bits of econn.flags.
+const (
+	waiting  = 1 << iota // the serving goroutine waits on ex.ready
+	watching             // the peer's going away cancels the request
+)
+
+func (c *econn) flag(f uint32) bool { return c.flags.Load()&f != 0 }
 
 // timerConn finds the connection a wheel timer belongs to.
 func timerConn(t *wheel.Timer) *econn {
@@ -74,7 +81,7 @@ func (l *loop) accept(lfd int, now int64) {
 
 func (l *loop) newConn(fd int, remote string, now int64) {
 	c := &econn{l: l, fd: fd}
-	c.init(l.srv, c, remote)
+	c.init(l.srv, remote)
 	if l.stopping || l.srv.closing.Load() {
 		unix.Close(fd)
 		c.setReason(CloseShutdown)
@@ -96,12 +103,16 @@ func (l *loop) newConn(fd int, remote string, now int64) {
 }
 
 // setSockOpts gives an accepted socket what it did not inherit from the
-// listener: the user timeout always, and everything for a connection that
-// was queued before the listener was configured.
+// listener: everything, for a connection that was queued before the
+// listener was configured; the user timeout, when a listener refused it;
+// nothing otherwise.
 func (l *loop) setSockOpts(fd int) error {
 	o := l.srv.pol.sock
 	if !l.queued {
-		return sockopt.ApplyUserTimeoutFD(fd, o.UserTimeout)
+		if l.userTimeoutPerConn {
+			return sockopt.ApplyUserTimeoutFD(fd, o.UserTimeout)
+		}
+		return nil
 	}
 	if err := sockopt.ApplyFD(fd, o); err != nil {
 		return err
@@ -193,7 +204,7 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 // read on.
 func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
-		c.attachExchange()
+		c.attachExchange(c)
 		c.ex.parser.Reset()
 		c.ex.head.Reset()
 		c.ex.in.append(buf[:n])

@@ -42,23 +42,29 @@ func (s *Server) serveEpoll(ln net.Listener) error {
 	}
 	var lfd int
 	var serr error
+	perConn := false
 	raw.Control(func(fd uintptr) {
 		lfd = int(fd)
-		// Accepted sockets inherit the keepalive settings and
-		// TCP_NODELAY (not the user timeout, set per connection): no
-		// system calls for them per accept once the connections queued
-		// before this are taken (see loop.accept).
+		// Accepted sockets inherit the keepalive settings, the user
+		// timeout and TCP_NODELAY from the listener (the socket is
+		// cloned from it): no system calls for them per accept once the
+		// connections queued before this are taken (see loop.accept).
+		// An MPTCP listener (Go's default for net.Listen since 1.24)
+		// refuses TCP_USER_TIMEOUT: then it is set per connection.
 		o := s.pol.sock
 		o.UserTimeout = 0
 		if serr = sockopt.ApplyFD(lfd, o); serr == nil {
 			serr = sockopt.SetNoDelayFD(lfd)
+		}
+		if serr == nil && sockopt.ApplyUserTimeoutFD(lfd, s.pol.sock.UserTimeout) != nil {
+			perConn = true
 		}
 	})
 	if serr != nil {
 		return serr
 	}
 	for _, l := range eng.loops {
-		l.post(loopMsg{kind: msgListen, fd: lfd})
+		l.post(loopMsg{kind: msgListen, fd: lfd, perConn: perConn})
 	}
 	<-s.done
 	return ErrServerClosed

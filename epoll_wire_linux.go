@@ -73,10 +73,10 @@ func (c *econn) nextHead() (n int, ok bool) {
 // wakes the serving goroutine if it waits. Called by the loop.
 func (c *econn) signal(ev uint32) {
 	c.events.Or(ev)
-	if ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 && c.watching.Load() {
+	if ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 && c.flag(watching) {
 		c.ex.rctx.cancel()
 	}
-	if c.waiting.Load() {
+	if c.flag(waiting) {
 		select {
 		case c.ex.ready <- struct{}{}:
 		default:
@@ -92,8 +92,8 @@ func (c *econn) wait(mask uint32, d time.Duration) error {
 		c.l.detach(c.ex.inlineSeq)
 	}
 	ex := c.ex
-	c.waiting.Store(true)
-	defer c.waiting.Store(false)
+	c.flags.Or(waiting)
+	defer c.flags.And(^uint32(waiting))
 	if c.events.Load()&mask != 0 {
 		return nil
 	}
@@ -187,7 +187,7 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 // watch makes the peer's going away cancel the request: the loop calls
 // cancel when it sees the peer close or fail.
 func (c *econn) watch(rc *reqContext) {
-	c.watching.Store(true)
+	c.flags.Or(watching)
 	if c.events.Load()&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 {
 		rc.cancel()
 	}
@@ -195,7 +195,7 @@ func (c *econn) watch(rc *reqContext) {
 
 // unwatch stops it. A closed peer is found by the next read, after any
 // request bytes it sent before closing.
-func (c *econn) unwatch() { c.watching.Store(false) }
+func (c *econn) unwatch() { c.flags.And(^uint32(watching)) }
 
 // hijack hands the socket over as a net.Conn: a duplicate of the
 // descriptor, registered with the Go runtime. The loop closes the original

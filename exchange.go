@@ -15,6 +15,7 @@ import (
 // idle, so an idle connection holds none; the goroutine engine keeps one
 // for the connection's life. Owned by whoever serves the connection.
 type exchange struct {
+	wire   wire // the engine's side of the socket
 	in     inbuf
 	out    []byte // response bytes not yet written
 	parser http1.Parser
@@ -57,11 +58,15 @@ var exchangePool = sync.Pool{New: func() any {
 	return ex
 }}
 
-// attachExchange gives the connection an exchange for serving requests.
-func (c *conn) attachExchange() {
+// attachExchange gives the connection an exchange for serving requests
+// through w. The wire lives in the exchange rather than in the connection
+// record: only a connection being served needs it, and an idle epoll
+// connection is 16 bytes smaller for it.
+func (c *conn) attachExchange(w wire) {
 	if c.ex == nil {
 		ex := exchangePool.Get().(*exchange)
 		ex.parser.Limits = c.srv.limits
+		ex.wire = w
 		c.ex = ex
 	}
 }
@@ -80,6 +85,7 @@ func (c *conn) releaseExchange() {
 	}
 	ex.out = ex.out[:0]
 	ex.rctx = nil
+	ex.wire = nil
 	if ex.timer != nil {
 		ex.timer.Stop()
 	}
@@ -88,7 +94,9 @@ func (c *conn) releaseExchange() {
 	default:
 	}
 	ex.tooLarge, ex.badBody, ex.bodyBroken, ex.peerGone = false, nil, false, nil
-	clear(ex.respHeader)
+	if len(ex.respHeader) > 0 {
+		clear(ex.respHeader)
+	}
 	exchangePool.Put(ex)
 }
 

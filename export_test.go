@@ -17,7 +17,7 @@ func Engines() []Engine { return availableEngines() }
 // SocketOptions reads the TCP options of the server socket that carried r.
 func SocketOptions(r *http.Request) (sockopt.Options, error) {
 	c := r.Context().Value(connSelfKey{}).(*conn)
-	return c.wire.(interface {
+	return c.ex.wire.(interface {
 		sockOptions() (sockopt.Options, error)
 	}).sockOptions()
 }

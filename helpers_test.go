@@ -92,6 +92,12 @@ func newServer(t *testing.T, e holdfast.Engine, h http.Handler, configure ...fun
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newServerOn(t, l, e, h, configure...)
+}
+
+// newServerOn is newServer on a listener of the test's making.
+func newServerOn(t *testing.T, l net.Listener, e holdfast.Engine, h http.Handler, configure ...func(*holdfast.Server)) *testServer {
+	t.Helper()
 	s := &holdfast.Server{Handler: h, Engine: e, ErrorLog: testLogger(t)}
 	for _, f := range configure {
 		f(s)

@@ -72,7 +72,10 @@ func newResponse(c *conn) *response {
 		expect100: c.ex.head.Expect100,
 	}
 	w.ctx.conn = c
-	clear(w.header)
+	w.ctx.wire = c.ex.wire
+	if len(w.header) > 0 {
+		clear(w.header) // the goroutine engine keeps its exchange between requests
+	}
 	return w
 }
 
@@ -94,7 +97,7 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	if cl := w.header.Get("Content-Length"); cl != "" {
+	if cl := w.handlerContentLength(); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			w.declared = n
 		} else {
@@ -102,6 +105,18 @@ func (w *response) WriteHeader(code int) {
 			w.header.Del("Content-Length")
 		}
 	}
+}
+
+// handlerContentLength is the Content-Length the handler set, looked up
+// as net/http does: by its canonical name, without canonicalising again.
+func (w *response) handlerContentLength() string {
+	if len(w.header) == 0 {
+		return ""
+	}
+	if v := w.header["Content-Length"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func (w *response) Write(p []byte) (int, error) {
@@ -205,7 +220,8 @@ func (w *response) finish() {
 
 // sendHead writes the head (and, if the handler has returned, the held-back
 // body) into the output buffer, deciding the framing and whether the
-// connection is kept.
+// connection is kept. The handler's fields are written in the one pass over
+// its header map that also learns what the server must know of them.
 func (w *response) sendHead(final bool) {
 	if w.expect100 {
 		w.mu.Lock()
@@ -213,23 +229,22 @@ func (w *response) sendHead(final bool) {
 	}
 	w.headSent = true
 	c := w.c
-	now, mono := c.wire.clock()
-	length := w.framing(final)
-	w.closeReason = c.closeAfter(&c.ex.head, w.handlerWantsClose(length), mono)
+	now, mono := c.ex.wire.clock()
+	b := http1.AppendStatusLine(c.ex.out, w.status)
+	b, facts := w.appendHandlerFields(b)
+	length := w.framing(final, facts)
+	w.closeReason = c.closeAfter(&c.ex.head, w.handlerWantsClose(length, facts), mono)
 	if w.closeReason == reasonNone && w.expect100 && !w.continueSent {
 		// The client waits for 100 Continue that a final response now
 		// rules out; whether it sends the body anyway cannot be known.
 		w.closeReason = CloseUnreadBody
 	}
-
-	b := http1.AppendStatusLine(c.ex.out, w.status)
-	b = w.appendHandlerFields(b)
-	if _, ok := w.header["Date"]; !ok {
+	if facts&hasDate == 0 {
 		b = append(b, "Date: "...)
 		b = appendDate(b, now)
 		b = append(b, "\r\n"...)
 	}
-	if _, ok := w.header["Content-Type"]; !ok && len(w.pending) > 0 && !w.chunkedByHandler() {
+	if facts&(hasContentType|teChunked) == 0 && len(w.pending) > 0 {
 		b = http1.AppendField(b, "Content-Type", http.DetectContentType(w.pending))
 	}
 	switch {
@@ -246,9 +261,21 @@ func (w *response) sendHead(final bool) {
 	w.sendPending(final)
 }
 
+// fieldFacts is what the server learns of the handler's header fields
+// while writing them.
+type fieldFacts uint8
+
+const (
+	hasDate        fieldFacts = 1 << iota
+	hasContentType            // the handler set Content-Type
+	teChunked                 // the handler's Transfer-Encoding ends in chunked (HTTP/1.1)
+	hasTrailer                // the handler declared trailers
+	connClose                 // the handler's Connection field has close
+)
+
 // framing picks how the body is delimited and returns the Content-Length
 // to send, or -1 for none.
-func (w *response) framing(final bool) int64 {
+func (w *response) framing(final bool, facts fieldFacts) int64 {
 	switch {
 	case !bodyAllowed(w.status):
 		if w.declared >= 0 && w.status == http.StatusNotModified {
@@ -257,7 +284,7 @@ func (w *response) framing(final bool) int64 {
 		return -1
 	case w.declared >= 0:
 		return w.declared
-	case w.chunkedByHandler() || len(w.header["Trailer"]) > 0:
+	case facts&(teChunked|hasTrailer) != 0:
 		// Trailers need chunked coding, as in net/http.
 	case final && w.isHead && w.written == 0:
 		return -1 // HEAD whose handler wrote nothing: length unknown
@@ -272,42 +299,51 @@ func (w *response) framing(final bool) int64 {
 	return -1
 }
 
-func (w *response) chunkedByHandler() bool {
-	te := w.header["Transfer-Encoding"]
-	return len(te) > 0 && strings.EqualFold(te[len(te)-1], "chunked") && !w.http10
-}
-
 // handlerWantsClose reports whether the response itself forces the close:
 // the handler sent Connection: close, the body can only end by closing, or
 // the protocol is switching.
-func (w *response) handlerWantsClose(length int64) bool {
+func (w *response) handlerWantsClose(length int64, facts fieldFacts) bool {
 	switch {
 	case w.status == http.StatusSwitchingProtocols:
 		return true
 	case length < 0 && !w.chunked && bodyAllowed(w.status) && !w.isHead:
 		return true
 	}
-	for _, v := range w.header["Connection"] {
-		if http1.HasToken([]byte(v), "close") {
-			return true
-		}
-	}
-	return false
+	return facts&connClose != 0
 }
 
 // appendHandlerFields writes the handler's header fields, apart from those
 // the server owns, dropping invalid names and replacing bytes that would
-// break the head (CR, LF, NUL) with spaces, as net/http does.
-func (w *response) appendHandlerFields(b []byte) []byte {
+// break the head (CR, LF, NUL) with spaces, as net/http does; it reports
+// what the server needs to know of them.
+func (w *response) appendHandlerFields(b []byte) ([]byte, fieldFacts) {
+	var facts fieldFacts
 	for name, vals := range w.header {
 		switch name {
-		case "Content-Length", "Transfer-Encoding", "Keep-Alive":
+		case "Content-Type":
+			facts |= hasContentType
+		case "Date":
+			facts |= hasDate
+		case "Content-Length", "Keep-Alive":
 			continue
+		case "Transfer-Encoding":
+			if len(vals) > 0 && strings.EqualFold(vals[len(vals)-1], "chunked") && !w.http10 {
+				facts |= teChunked
+			}
+			continue
+		case "Trailer":
+			if len(vals) > 0 {
+				facts |= hasTrailer
+			}
 		case "Connection":
+			for _, v := range vals {
+				if http1.HasToken([]byte(v), "close") {
+					facts |= connClose
+				}
+			}
 			if w.status != http.StatusSwitchingProtocols {
 				continue
 			}
-		case "Date":
 		}
 		if strings.HasPrefix(name, http.TrailerPrefix) || !http1.ValidFieldName(name) {
 			continue
@@ -319,7 +355,7 @@ func (w *response) appendHandlerFields(b []byte) []byte {
 			b = http1.AppendField(b, name, v)
 		}
 	}
-	return b
+	return b, facts
 }
 
 func sanitizeValue(v string) string {
@@ -411,7 +447,7 @@ func appendSafeField(b []byte, name, v string) []byte {
 func (w *response) sendInformational(code int) {
 	c := w.c
 	b := http1.AppendStatusLine(c.ex.out, code)
-	b = w.appendHandlerFields(b)
+	b, _ = w.appendHandlerFields(b)
 	c.ex.out = append(b, "\r\n"...)
 	c.flush()
 }

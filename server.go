@@ -62,7 +62,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{} // guarded by mu
-	conns     map[*conn]struct{}         // guarded by mu; the goroutine engine's (loops keep their own)
+	conns     map[*gconn]struct{}        // guarded by mu; the goroutine engine's (loops keep their own)
 	drained   chan struct{}              // guarded by mu; closed when no connection is left during Shutdown
 	epoll     *epollEngine               // guarded by mu; the event loops, once started
 }
@@ -72,7 +72,7 @@ func (s *Server) init() {
 		s.pol = s.Policy.resolve()
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
-		s.conns = make(map[*conn]struct{})
+		s.conns = make(map[*gconn]struct{})
 		s.done = make(chan struct{})
 	})
 }
@@ -87,7 +87,12 @@ func (s *Server) ListenAndServe() error {
 	if addr == "" {
 		addr = ":http"
 	}
-	l, err := net.Listen("tcp", addr)
+	// Plain TCP rather than Go's default MPTCP listener: the accepted
+	// sockets are TCP either way for ordinary clients, and a TCP listener
+	// passes TCP_USER_TIMEOUT on to them, which an MPTCP one refuses.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	l, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -131,13 +136,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	drained := s.drained
 	s.signalDrainedLocked()
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]*gconn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.wire.wake()
+		c.wake()
 	}
 	select {
 	case <-drained:
@@ -154,13 +159,13 @@ func (s *Server) Close() error {
 	s.beginClosing()
 	s.mu.Lock()
 	s.closeListenersLocked()
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]*gconn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.wire.abort()
+		c.abort()
 	}
 	s.abortEngine()
 	return nil
@@ -199,7 +204,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 
 // trackConn registers a goroutine-engine connection, or forgets it; it
 // refuses new ones once the server closes.
-func (s *Server) trackConn(c *conn, add bool) bool {
+func (s *Server) trackConn(c *gconn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
@@ -241,7 +246,7 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 func (s *Server) Connections() []ConnInfo {
 	s.init()
 	s.mu.Lock()
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]*gconn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}

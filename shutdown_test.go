@@ -3,6 +3,8 @@ package holdfast_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -125,7 +127,9 @@ func readSockOpts(t *testing.T, c *client) sockopt.Options {
 }
 
 // The policy's TCP options are set on every accepted socket (read back
-// with getsockopt).
+// with getsockopt), whether the socket inherits them from a TCP listener
+// or, behind an MPTCP listener (which refuses TCP_USER_TIMEOUT), gets the
+// user timeout on its own.
 func TestTCPOptionsApplied(t *testing.T) {
 	if !sockopt.Supported {
 		t.Skip("TCP_USER_TIMEOUT is not available on this system")
@@ -141,12 +145,20 @@ func TestTCPOptionsApplied(t *testing.T) {
 				sockopt.Options{KeepAlive: true, Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}},
 			{"classic", holdfast.Policy{}.ClassicTCPKeepAlive(), sockopt.Options{KeepAlive: true, Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 10}},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				ts := newServer(t, e, sockOpts, func(s *holdfast.Server) { s.Policy = tc.policy })
-				if got := readSockOpts(t, ts.dial(t)); got != tc.want {
-					t.Fatalf("got %+v, want %+v", got, tc.want)
-				}
-			})
+			for _, mptcp := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/mptcp=%v", tc.name, mptcp), func(t *testing.T) {
+					var lc net.ListenConfig
+					lc.SetMultipathTCP(mptcp)
+					l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+					if err != nil {
+						t.Fatal(err)
+					}
+					ts := newServerOn(t, l, e, sockOpts, func(s *holdfast.Server) { s.Policy = tc.policy })
+					if got := readSockOpts(t, ts.dial(t)); got != tc.want {
+						t.Fatalf("got %+v, want %+v", got, tc.want)
+					}
+				})
+			}
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,35 +116,53 @@ func (p *Poller) Wait(deadline time.Time) ([]Event, error) {
 	return p.events[:p.n], nil
 }
 
-// WaitBlocking is Wait with the goroutine blocked in epoll_wait itself
-// rather than parked in the runtime's poller: cheaper when the loop has its
-// processor to itself, at the price of the scheduler's retaking the
-// processor from a thread in a system call for other goroutines.
-func (p *Poller) WaitBlocking(deadline time.Time) ([]Event, error) {
+// WaitBlocking is Wait for at most d, with the goroutine blocked in the
+// system call itself rather than parked in the runtime's poller. The call
+// is made as a raw system call: the thread keeps its processor, so the
+// scheduler neither hands the processor to another thread nor wakes its
+// monitor to do so (with the runtime's accounting, each such wait costs
+// two or three context switches). Other goroutines of that processor wait
+// meanwhile, so d must be short; a signal (the runtime's preemption)
+// ends the wait early. Expiry returns no events and a nil error.
+func (p *Poller) WaitBlocking(d time.Duration) ([]Event, error) {
 	if n := p.poll(); n > 0 || p.woke.Swap(false) {
 		return p.events[:n], nil
-	}
-	ms := -1
-	if !deadline.IsZero() {
-		ms = int((time.Until(deadline) + time.Millisecond - 1) / time.Millisecond)
-		if ms < 0 {
-			ms = 0
-		}
 	}
 	p.asleep.Store(true)
 	if p.woke.Swap(false) {
 		p.asleep.Store(false)
 		return p.events[:0], nil
 	}
-	n, err := unix.EpollWait(p.epfd, p.events, ms)
+	n, errno := p.rawWait(d)
 	p.asleep.Store(false)
-	if err == unix.EINTR {
+	switch errno {
+	case 0:
+		return p.events[:p.dropWakeups(n)], nil
+	case unix.EINTR:
 		return p.events[:0], nil
 	}
-	if err != nil {
-		return nil, os.NewSyscallError("epoll_wait", err)
+	return nil, os.NewSyscallError("epoll_pwait2", errno)
+}
+
+// noPwait2 is set once epoll_pwait2 (Linux 5.11) turns out to be missing:
+// epoll_wait's whole milliseconds are the fallback.
+var noPwait2 atomic.Bool
+
+func (p *Poller) rawWait(d time.Duration) (int, unix.Errno) {
+	events := uintptr(unsafe.Pointer(&p.events[0]))
+	if !noPwait2.Load() {
+		ts := unix.NsecToTimespec(int64(d))
+		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd), events, uintptr(len(p.events)),
+			uintptr(unsafe.Pointer(&ts)), 0, 0)
+		if errno != unix.ENOSYS {
+			return int(n), errno
+		}
+		noPwait2.Store(true)
 	}
-	return p.events[:p.dropWakeups(n)], nil
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), events, uintptr(len(p.events)),
+		uintptr(ms), 0, 0)
+	return int(n), errno
 }
 
 // collect is called back by the runtime once at first, then each time the

@@ -98,5 +98,6 @@ func (h *harness) idleScenario(n int) scenario {
 	return scenario{key: "d" + strconv.Itoa(n), idleN: n,
 		title: fmt.Sprintf("(d) %d idle keep-alive connections", n),
 		about: fmt.Sprintf("cmd/idleconns opens %d connections from 127.0.0.2-9, one request on each, then they sit idle %v. "+
-			"RSS per conn is the server's VmRSS growth divided by the connections opened.", n, h.cfg.idleFor)}
+			"RSS per conn is the server's VmRSS growth divided by the connections opened, from a baseline taken after "+
+			"64 warm-up connections were served once and closed.", n, h.cfg.idleFor)}
 }

@@ -31,6 +31,7 @@ func main() {
 	flag.DurationVar(&c.Idle, "idle", 10*time.Second, "how long all connections sit idle while CPU is measured")
 	flag.DurationVar(&c.Settle, "settle", time.Second, "wait after the last connection before reading RSS")
 	flag.IntVar(&c.Concurrency, "concurrency", 64, "connections being opened at once")
+	flag.IntVar(&c.Warm, "warm", 64, "connections used once and closed before the memory baseline")
 	flag.DurationVar(&c.Timeout, "timeout", 10*time.Second, "per-connection dial+request timeout")
 	flag.Parse()
 	if c.PID <= 0 {

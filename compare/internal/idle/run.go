@@ -9,9 +9,14 @@ import (
 	"holdfast/compare/internal/procstat"
 )
 
-// Run opens the connections and takes the measurements in order: memory
-// before, open, settle, memory after, then CPU over the idle window, then a
-// check that the server kept every connection.
+// Run opens the connections and takes the measurements in order: warm-up,
+// memory before, open, settle, memory after, then CPU over the idle window,
+// then a check that the server kept every connection.
+//
+// The warm-up serves c.Warm connections once and closes them before the
+// baseline, so that what a server does once (faulting in the code that
+// answers a request, filling its buffer pools) is not counted as the cost of
+// the connections that stay.
 func Run(c Config) (Result, error) {
 	r := Result{N: c.N}
 	srcs, err := ParseSources(c.Sources)
@@ -19,6 +24,9 @@ func Run(c Config) (Result, error) {
 		return r, err
 	}
 	if r.ClientNoFile, err = raiseNoFile(); err != nil {
+		return r, err
+	}
+	if err := warmUp(c, srcs); err != nil {
 		return r, err
 	}
 	var proc procstat.Proc
@@ -49,6 +57,22 @@ func Run(c Config) (Result, error) {
 	}
 	r.ClosedByServer = countClosed(conns, c.Concurrency)
 	return r, nil
+}
+
+// warmUp opens c.Warm connections, a request on each, and closes them.
+func warmUp(c Config, srcs []net.IP) error {
+	if c.Warm <= 0 {
+		return nil
+	}
+	w := c
+	w.N = c.Warm
+	conns, _, err := openAll(w, srcs)
+	closeAll(conns)
+	if err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	time.Sleep(200 * time.Millisecond) // let the server finish closing them
+	return nil
 }
 
 func measureIdle(c Config, proc procstat.Proc, r *Result) error {

@@ -11,6 +11,7 @@ type Config struct {
 	Idle        time.Duration // window over which idle CPU is measured
 	Settle      time.Duration // wait after opening, before reading RSS
 	Concurrency int           // connections being opened at once
+	Warm        int           // connections used once and closed before the baseline
 	Timeout     time.Duration // per-connection dial+request
 }
 
