@@ -39,7 +39,7 @@ func (c *conn) serveRequest(raw []byte) bool {
 		return false
 	}
 	w := newResponse(c)
-	defer w.ctx.cancel()
+	defer w.end()
 	ex.rctx = &w.ctx
 	req, err := newRequest(w, &ex.head, raw, c.remote)
 	if err != nil {

@@ -23,6 +23,7 @@ type exchange struct {
 
 	// Per-request scratch, reused so a request allocates less. None of it
 	// is reachable by a handler after it returns.
+	resp       respState   // the response writer's state
 	respHeader http.Header // the response's header map, cleared per request
 	pend       []byte      // the response's held-back body
 	chunk      http1.ChunkedDecoder
@@ -86,6 +87,7 @@ func (c *conn) releaseExchange() {
 	ex.out = ex.out[:0]
 	ex.rctx = nil
 	ex.wire = nil
+	ex.resp.c, ex.resp.req, ex.resp.trailers = nil, nil, nil // let them go while pooled
 	if ex.timer != nil {
 		ex.timer.Stop()
 	}

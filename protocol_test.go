@@ -474,3 +474,43 @@ func TestContextEndsWithRequest(t *testing.T) {
 		}
 	})
 }
+
+// A ResponseWriter kept past its handler's return is cut off: using it
+// fails and touches nothing of the next response on the connection, which
+// is being written with the same reused writer state at that very moment.
+func TestResponseWriterAfterReturn(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		kept := make(chan http.ResponseWriter, 1)
+		inNext, proceed := make(chan struct{}), make(chan struct{})
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/keep":
+				kept <- w
+			case "/next":
+				inNext <- struct{}{}
+				<-proceed
+			}
+			w.Header().Set("X-Path", r.URL.Path)
+			io.WriteString(w, r.URL.Path)
+		})
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.get("/keep")
+		w := <-kept
+		c.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+		<-inNext
+		if _, err := w.Write([]byte("late")); err == nil {
+			t.Error("Write after return succeeded")
+		}
+		w.Header().Set("X-Late", "1")
+		w.WriteHeader(http.StatusTeapot)
+		if err := http.NewResponseController(w).Flush(); err == nil {
+			t.Error("Flush after return succeeded")
+		}
+		close(proceed)
+		resp, body := c.response("GET")
+		if resp.StatusCode != 200 || body != "/next" || resp.Header.Get("X-Late") != "" || resp.Header.Get("X-Path") != "/next" {
+			t.Fatalf("next response: %d %q %v", resp.StatusCode, body, resp.Header)
+		}
+	})
+}

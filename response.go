@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"holdfast/internal/http1"
 )
@@ -21,21 +22,30 @@ const pendingMax = 4 << 10
 
 var errAfterReturn = errors.New("holdfast: ResponseWriter used after the handler returned")
 
-// response is the http.ResponseWriter of one request. It is used by the
-// handler's goroutine only (as net/http requires), except that the first
-// read of a body with Expect: 100-continue may come from another goroutine:
-// mu orders that 100 Continue against the head.
+// response is the http.ResponseWriter of one request, and the parts of
+// the request that live as long as the request does, so that a request
+// costs fewer allocations: its context, its URL and the backing array of
+// its header values. The writer's state is the exchange's, reused from
+// request to request; it is cut off once the request is over, so a handler
+// that kept the ResponseWriter gets errAfterReturn rather than somebody
+// else's response.
 type response struct {
-	c      *conn
-	req    *http.Request
-	header http.Header
+	*respState
+	cut atomic.Bool // the request is over: respState serves another one
 
-	// Parts of the request that live as long as the response does, so
-	// that a request costs fewer allocations: its context, its URL and
-	// the backing array of its header values.
 	ctx  reqContext
 	url  url.URL
 	vals [inlineFields]string
+}
+
+// respState is the writer's state. It is used by the handler's goroutine
+// only (as net/http requires), except that the first read of a body with
+// Expect: 100-continue may come from another goroutine: mu orders that 100
+// Continue against the head.
+type respState struct {
+	c      *conn
+	req    *http.Request
+	header http.Header
 
 	isHead bool
 	http10 bool
@@ -62,7 +72,8 @@ type response struct {
 const inlineFields = 4
 
 func newResponse(c *conn) *response {
-	w := &response{
+	rs := &c.ex.resp
+	*rs = respState{
 		c:         c,
 		header:    c.ex.respHeader,
 		isHead:    string(c.ex.head.Method) == "HEAD",
@@ -71,18 +82,35 @@ func newResponse(c *conn) *response {
 		pending:   c.ex.pend[:0],
 		expect100: c.ex.head.Expect100,
 	}
+	if len(rs.header) > 0 {
+		clear(rs.header) // the goroutine engine keeps its exchange between requests
+	}
+	w := &response{respState: rs}
 	w.ctx.conn = c
 	w.ctx.wire = c.ex.wire
-	if len(w.header) > 0 {
-		clear(w.header) // the goroutine engine keeps its exchange between requests
-	}
 	return w
 }
 
-func (w *response) Header() http.Header { return w.header }
+// end closes the request: its context is cancelled and the writer's state
+// goes back to the exchange.
+func (w *response) end() {
+	w.ctx.cancel()
+	w.cut.Store(true)
+}
+
+// over reports whether the request is over and the writer cut off. Every
+// exported method asks first; the state is not touched after.
+func (w *response) over() bool { return w.cut.Load() }
+
+func (w *response) Header() http.Header {
+	if w.over() {
+		return http.Header{} // a handler's late change goes nowhere
+	}
+	return w.header
+}
 
 func (w *response) WriteHeader(code int) {
-	if w.done || w.hijacked {
+	if w.over() || w.done || w.hijacked {
 		return
 	}
 	if code < 100 || code > 999 {
@@ -121,7 +149,7 @@ func (w *response) handlerContentLength() string {
 
 func (w *response) Write(p []byte) (int, error) {
 	switch {
-	case w.done:
+	case w.over(), w.done:
 		return 0, errAfterReturn
 	case w.hijacked:
 		return 0, ErrHijacked
@@ -154,7 +182,7 @@ func (w *response) Write(p []byte) (int, error) {
 
 // WriteString avoids a copy to []byte for io.WriteString callers.
 func (w *response) WriteString(s string) (int, error) {
-	if !w.headSent && !w.done && !w.hijacked && w.wroteHeader && len(w.pending)+len(s) <= pendingMax &&
+	if !w.over() && !w.headSent && !w.done && !w.hijacked && w.wroteHeader && len(w.pending)+len(s) <= pendingMax &&
 		bodyAllowed(w.status) && !w.isHead && (w.declared < 0 || w.written+int64(len(s)) <= w.declared) {
 		w.pending = append(w.pending, s...)
 		w.written += int64(len(s))
@@ -186,7 +214,7 @@ func (w *response) Flush() { w.FlushError() }
 // FlushError is what http.ResponseController calls.
 func (w *response) FlushError() error {
 	switch {
-	case w.done:
+	case w.over(), w.done:
 		return errAfterReturn
 	case w.hijacked:
 		return ErrHijacked
@@ -455,6 +483,9 @@ func (w *response) sendInformational(code int) {
 // sendContinue answers Expect: 100-continue when the handler first reads
 // the body, unless a final response is already on its way.
 func (w *response) sendContinue() {
+	if w.over() {
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.headSent || w.continueSent {
@@ -468,7 +499,7 @@ func (w *response) sendContinue() {
 // forgets it, and bytes it had read ahead come first from the returned reader.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	switch {
-	case w.done:
+	case w.over(), w.done:
 		return nil, nil, errAfterReturn
 	case w.hijacked:
 		return nil, nil, ErrHijacked

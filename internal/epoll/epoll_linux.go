@@ -125,8 +125,8 @@ func (p *Poller) Wait(deadline time.Time) ([]Event, error) {
 // meanwhile, so d must be short; a signal (the runtime's preemption)
 // ends the wait early. Expiry returns no events and a nil error.
 func (p *Poller) WaitBlocking(d time.Duration) ([]Event, error) {
-	if n := p.poll(); n > 0 || p.woke.Swap(false) {
-		return p.events[:n], nil
+	if p.woke.Swap(false) {
+		return p.events[:0], nil
 	}
 	p.asleep.Store(true)
 	if p.woke.Swap(false) {
