@@ -179,7 +179,7 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 			}
 			buf = c.ex.in.space()
 		}
-		n, err := unix.Read(c.fd, buf)
+		n, err := nbRead(c.fd, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -364,7 +364,7 @@ func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
 // until it closes.
 func (l *loop) lingerRead(c *econn, now int64) {
 	for {
-		n, err := unix.Read(c.fd, l.buf)
+		n, err := nbRead(c.fd, l.buf)
 		switch {
 		case err == unix.EINTR:
 			continue

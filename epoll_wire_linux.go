@@ -118,7 +118,7 @@ func (c *econn) wait(mask uint32, d time.Duration) error {
 func (c *econn) readBody(p []byte) (int, error) {
 	for {
 		c.events.And(^uint32(readReady))
-		n, err := unix.Read(c.fd, p)
+		n, err := nbRead(c.fd, p)
 		switch {
 		case err == nil && n > 0:
 			if n == len(p) {
@@ -142,7 +142,7 @@ func (c *econn) write(p []byte) (int, error) {
 	total := 0
 	for total < len(p) {
 		c.events.And(^uint32(epoll.Out))
-		n, err := unix.Write(c.fd, p[total:])
+		n, err := nbWrite(c.fd, p[total:])
 		if n > 0 {
 			total += n
 		}
@@ -165,7 +165,11 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 		return int64(n), err
 	}
 	c.events.And(^uint32(epoll.Out))
-	n, err := unix.Writev(c.fd, [][]byte{a, b})
+	if len(b) == 0 {
+		n, err := c.write(a)
+		return int64(n), err
+	}
+	n, err := nbWritev(c.fd, a, b)
 	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 		return 0, diagnoseFD(os.NewSyscallError("writev", err), c.fd)
 	}

@@ -172,18 +172,20 @@ func (p *Poller) collect(uintptr) bool {
 	return p.n > 0 || p.woke.Swap(false)
 }
 
-// poll asks for ready events without blocking, leaving out the wake-up
-// eventfd, which it drains.
+// poll asks for ready events without blocking (a raw system call: there
+// is nothing to wait for), leaving out the wake-up eventfd, which it
+// drains.
 func (p *Poller) poll() int {
 	for {
-		n, err := unix.EpollWait(p.epfd, p.events, 0)
-		if err == unix.EINTR {
+		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
+			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
+		if errno == unix.EINTR {
 			continue
 		}
-		if n <= 0 {
+		if errno != 0 || n == 0 {
 			return 0
 		}
-		return p.dropWakeups(n)
+		return p.dropWakeups(int(n))
 	}
 }
 
