@@ -126,7 +126,8 @@ func (l *loop) setSockOpts(fd int) error {
 func accept4(lfd int, buf *[]byte) (int, string, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
-	fd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
+	// Raw: the listener is non-blocking (see epoll_sys_linux.go).
+	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
 		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 	if errno != 0 {
 		return -1, "", errno
@@ -384,7 +385,7 @@ func (l *loop) lingerRead(c *econn, now int64) {
 // destroy closes the socket and forgets the connection.
 func (l *loop) destroy(c *econn) {
 	l.unregister(c)
-	unix.Close(c.fd)
+	nbClose(c.fd)
 	c.releaseExchange()
 	c.closed()
 }

@@ -38,6 +38,11 @@ func nbWritev(fd int, a, b []byte) (int, error) {
 	return sysResult(n, e)
 }
 
+// nbClose closes a socket without SO_LINGER, which returns at once.
+func nbClose(fd int) {
+	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+}
+
 func sysResult(n uintptr, e unix.Errno) (int, error) {
 	if e != 0 {
 		return -1, e
