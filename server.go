@@ -77,8 +77,8 @@ func (s *Server) init() {
 	})
 }
 
-// ListenAndServe listens on s.Addr and serves until Shutdown or Close, when
-// it returns ErrServerClosed.
+// ListenAndServe listens on s.Addr (plain TCP, not Go's default MPTCP) and
+// serves until Shutdown or Close, when it returns ErrServerClosed.
 func (s *Server) ListenAndServe() error {
 	if s.closing.Load() {
 		return ErrServerClosed
@@ -100,7 +100,10 @@ func (s *Server) ListenAndServe() error {
 }
 
 // Serve accepts connections on l and serves each. It closes l when it
-// returns; after Shutdown or Close it returns ErrServerClosed.
+// returns; after Shutdown or Close it returns ErrServerClosed. With the
+// epoll engine, the policy's TCP options are set on l and inherited by the
+// accepted sockets; an MPTCP listener (what net.Listen makes since Go 1.24)
+// refuses TCP_USER_TIMEOUT, which is then set on each accepted socket.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
 	if !s.trackListener(&l, true) {
