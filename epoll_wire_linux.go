@@ -152,11 +152,25 @@ func (c *econn) write(p []byte) (int, error) {
 		case err != unix.EAGAIN:
 			return total, diagnoseFD(os.NewSyscallError("write", err), c.fd)
 		}
+		if err := c.watchOut(); err != nil {
+			return total, err
+		}
 		if err := c.wait(writeReady, c.srv.pol.sendTimeout); err != nil {
 			return total, err
 		}
 	}
 	return total, nil
+}
+
+// watchOut registers the socket for writability, the first time a write
+// must wait; the registration reports at once a socket that became
+// writable since the write failed, so no wake-up is lost.
+func (c *econn) watchOut() error {
+	if c.outWatch {
+		return nil
+	}
+	c.outWatch = true
+	return c.l.poll.Mod(c.fd, readReady|epoll.Out|epoll.Edge, tagConn)
 }
 
 func (c *econn) writev(a, b []byte) (int64, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +513,34 @@ func TestResponseWriterAfterReturn(t *testing.T) {
 		if resp.StatusCode != 200 || body != "/next" || resp.Header.Get("X-Late") != "" || resp.Header.Get("X-Path") != "/next" {
 			t.Fatalf("next response: %d %q %v", resp.StatusCode, body, resp.Header)
 		}
+	})
+}
+
+// A response far larger than the socket buffers goes out whole to a client
+// that reads it: the writer waits for writability again and again (on the
+// epoll engine, registered only once a write first has to wait).
+func TestBackPressure(t *testing.T) {
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	const chunks = 512 // 32 MiB
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(chunks*len(chunk)))
+		for i := 0; i < chunks; i++ {
+			if _, err := w.Write(chunk); err != nil {
+				t.Errorf("write %d: %v", i, err)
+				return
+			}
+		}
+	})
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, h, func(s *holdfast.Server) { s.Policy.SendTimeout = 20 * time.Second })
+		c := ts.dial(t)
+		for i := 0; i < 2; i++ {
+			c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			resp, body := c.response("GET")
+			if resp.StatusCode != 200 || len(body) != chunks*len(chunk) {
+				t.Fatalf("response %d: status %d, %d bytes", i, resp.StatusCode, len(body))
+			}
+		}
+		c.expectOpen()
 	})
 }

@@ -91,6 +91,18 @@ func (p *Poller) Add(fd int, events uint32, tag int32) error {
 	return nil
 }
 
+// Mod changes what fd is watched for. Adding a readiness that holds
+// already reports it at once, even edge-triggered.
+func (p *Poller) Mod(fd int, events uint32, tag int32) error {
+	ev := Event{Events: events, Fd: int32(fd), Pad: tag}
+	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_MOD, uintptr(fd),
+		uintptr(unsafe.Pointer(&ev)), 0, 0)
+	if errno != 0 {
+		return os.NewSyscallError("epoll_ctl mod", errno)
+	}
+	return nil
+}
+
 // Del stops watching fd.
 func (p *Poller) Del(fd int) error {
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
