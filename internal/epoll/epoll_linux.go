@@ -159,8 +159,10 @@ func (p *Poller) WaitBlocking(d time.Duration) ([]Event, error) {
 	return nil, os.NewSyscallError("epoll_pwait2", errno)
 }
 
-// noPwait2 is set once epoll_pwait2 (Linux 5.11) turns out to be missing:
-// epoll_wait's whole milliseconds are the fallback.
+// noPwait2 is set once epoll_pwait2 (Linux 5.11) turns out to be missing,
+// or refused by a seccomp filter (older container runtimes answer EPERM):
+// epoll_wait's whole milliseconds, rounded down, are the fallback, so a
+// wait shorter than one only polls.
 var noPwait2 atomic.Bool
 
 func (p *Poller) rawWait(d time.Duration) (int, unix.Errno) {
@@ -169,12 +171,12 @@ func (p *Poller) rawWait(d time.Duration) (int, unix.Errno) {
 		ts := unix.NsecToTimespec(int64(d))
 		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd), events, uintptr(len(p.events)),
 			uintptr(unsafe.Pointer(&ts)), 0, 0)
-		if errno != unix.ENOSYS {
+		if errno != unix.ENOSYS && errno != unix.EPERM {
 			return int(n), errno
 		}
 		noPwait2.Store(true)
 	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
+	ms := d / time.Millisecond
 	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), events, uintptr(len(p.events)),
 		uintptr(ms), 0, 0)
 	return int(n), errno

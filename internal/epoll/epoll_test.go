@@ -176,3 +176,24 @@ func TestWaitBlockingDeadline(t *testing.T) {
 		t.Fatalf("events %v, %v", evs, err)
 	}
 }
+
+// Without epoll_pwait2 (an old kernel, or a seccomp filter that refuses
+// it) WaitBlocking falls back to epoll_pwait: events still come, and a wait
+// shorter than its millisecond granularity only polls.
+func TestWaitBlockingFallback(t *testing.T) {
+	was := noPwait2.Swap(true)
+	t.Cleanup(func() { noPwait2.Store(was) })
+	p := newPoller(t)
+	r, w := pipe(t)
+	if err := p.Add(r, In|Edge, 5); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := p.WaitBlocking(20 * time.Microsecond); err != nil || len(evs) != 0 {
+		t.Fatalf("idle: events %v, %v", evs, err)
+	}
+	unix.Write(w, []byte("x"))
+	evs, err := p.WaitBlocking(time.Second)
+	if err != nil || len(evs) != 1 || evs[0].Pad != 5 {
+		t.Fatalf("events %v, %v", evs, err)
+	}
+}
