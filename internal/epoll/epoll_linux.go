@@ -81,32 +81,28 @@ func (p *Poller) closeFDs() {
 // that the caller can tell kinds of descriptors apart without a lookup that
 // could be stale once a descriptor number is reused.
 func (p *Poller) Add(fd int, events uint32, tag int32) error {
-	ev := Event{Events: events, Fd: int32(fd), Pad: tag}
-	// Raw: epoll_ctl never blocks, so the scheduler need not know.
-	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_ADD, uintptr(fd),
-		uintptr(unsafe.Pointer(&ev)), 0, 0)
-	if errno != 0 {
-		return os.NewSyscallError("epoll_ctl add", errno)
-	}
-	return nil
+	return p.ctl(unix.EPOLL_CTL_ADD, fd, events, tag, "epoll_ctl add")
 }
 
 // Mod changes what fd is watched for. Adding a readiness that holds
 // already reports it at once, even edge-triggered.
 func (p *Poller) Mod(fd int, events uint32, tag int32) error {
-	ev := Event{Events: events, Fd: int32(fd), Pad: tag}
-	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_MOD, uintptr(fd),
-		uintptr(unsafe.Pointer(&ev)), 0, 0)
-	if errno != 0 {
-		return os.NewSyscallError("epoll_ctl mod", errno)
-	}
-	return nil
+	return p.ctl(unix.EPOLL_CTL_MOD, fd, events, tag, "epoll_ctl mod")
 }
 
 // Del stops watching fd.
 func (p *Poller) Del(fd int) error {
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
-		return os.NewSyscallError("epoll_ctl del", err)
+	return p.ctl(unix.EPOLL_CTL_DEL, fd, 0, 0, "epoll_ctl del")
+}
+
+// ctl is epoll_ctl, made raw: it never blocks, so the scheduler need not
+// know.
+func (p *Poller) ctl(op, fd int, events uint32, tag int32, name string) error {
+	ev := Event{Events: events, Fd: int32(fd), Pad: tag}
+	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), uintptr(op), uintptr(fd),
+		uintptr(unsafe.Pointer(&ev)), 0, 0)
+	if errno != 0 {
+		return os.NewSyscallError(name, errno)
 	}
 	return nil
 }
