@@ -3,11 +3,9 @@ package holdfast
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"holdfast/internal/http1"
@@ -188,19 +186,13 @@ func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 	return timeout, remaining
 }
 
-// classify maps a socket error to the reason it closes the connection.
-// The kernel reports ETIMEDOUT (or an ICMP error it kept, EHOSTUNREACH or
-// ENETUNREACH) both for unanswered keepalive probes and for data
-// unacknowledged past TCP_USER_TIMEOUT; an error that went through
-// diagnose carries the socket's own answer. Otherwise writing, whether the
-// failed operation was a write, is the guess: right for a write blocked on
-// a vanished peer, wrong for the first write after keepalive killed an
-// idle socket, which is why the engines diagnose.
+// classify maps a socket error to the reason it closes the connection
+// (see sockopt.Classify for how a dead peer is told apart).
 func classify(err error, writing bool) CloseReason {
 	if err == nil {
 		return reasonNone
 	}
-	if r, ok := socketReason(err, writing, CloseClient); ok {
+	if r := faultReasons[sockopt.Classify(err, writing)]; r != reasonNone {
 		return r
 	}
 	switch {
@@ -218,85 +210,13 @@ func classify(err error, writing bool) CloseReason {
 	return CloseReadError
 }
 
-// socketReason maps the errors by which a socket says its peer left, for
-// the server and the Transport alike: eof is what an orderly close means
-// on that side. ok is false for any other error.
-func socketReason(err error, writing bool, eof CloseReason) (r CloseReason, ok bool) {
-	if d, ok := errors.AsType[*deadPeerError](err); ok && d.reason != reasonNone {
-		return d.reason, true
-	}
-	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return eof, true
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		return ClosePeerReset, true
-	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		if writing {
-			return CloseUserTimeout, true
-		}
-		return CloseKeepAliveTimeout, true
-	}
-	return reasonNone, false
-}
-
-// deadPeerError is a socket error that says the peer went silent, with the
-// reason the socket's TCP_INFO gave (reasonNone when it could not tell).
-type deadPeerError struct {
-	err    error
-	reason CloseReason
-}
-
-func (e *deadPeerError) Error() string { return e.err.Error() }
-func (e *deadPeerError) Unwrap() error { return e.err }
-
-// silentPeer reports whether err is how the kernel ends a connection whose
-// peer stopped answering.
-func silentPeer(err error) bool {
-	return errors.Is(err, syscall.ETIMEDOUT) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
-}
-
-// diagnose attaches to a silent-peer error which kernel timer ended the
-// socket, read from TCP_INFO (see sockopt.TCPInfo.WhichTimeout): it must
-// be called while the socket is still open, by the engine that got the
-// error. Other errors are returned as they are. TCP_INFO is chosen over
-// what the engine knows (whether it wrote since its last read) because the
-// engine cannot know whether its bytes were acknowledged, and because on
-// the epoll engine the first to see the error is often a write made after
-// keepalive already killed the socket.
-func diagnose(err error, info func() (sockopt.TCPInfo, error)) error {
-	if err == nil || !silentPeer(err) {
-		return err
-	}
-	if _, ok := errors.AsType[*deadPeerError](err); ok {
-		return err
-	}
-	d := &deadPeerError{err: err}
-	if ti, ierr := info(); ierr == nil {
-		d.reason = timeoutReason(ti)
-	}
-	return d
-}
-
-// timeoutReason is the close reason for a socket that timed out, from its
-// TCP_INFO; reasonNone when TCP_INFO cannot tell.
-func timeoutReason(ti sockopt.TCPInfo) CloseReason {
-	switch ti.WhichTimeout() {
-	case sockopt.TimeoutKeepAlive:
-		return CloseKeepAliveTimeout
-	case sockopt.TimeoutUnacked:
-		return CloseUserTimeout
-	}
-	return reasonNone
-}
-
-// diagnoseFD and diagnoseConn are diagnose for a raw descriptor (epoll
-// engine) and for a net.Conn (goroutine engine).
-func diagnoseFD(err error, fd int) error {
-	return diagnose(err, func() (sockopt.TCPInfo, error) { return sockopt.Info(fd) })
-}
-
-func diagnoseConn(err error, nc net.Conn) error {
-	return diagnose(err, func() (sockopt.TCPInfo, error) { return sockopt.InfoConn(nc) })
+// faultReasons names the socket's verdicts on the peer as close reasons.
+var faultReasons = [...]CloseReason{
+	sockopt.FaultNone:        reasonNone,
+	sockopt.FaultClosed:      CloseClient,
+	sockopt.FaultReset:       ClosePeerReset,
+	sockopt.FaultKeepAlive:   CloseKeepAliveTimeout,
+	sockopt.FaultUserTimeout: CloseUserTimeout,
 }
 
 // setReason records why the connection closes; the first reason wins.

@@ -1,5 +1,6 @@
-// Package holdfast is an HTTP/1.x server and client built around persistent
-// ("keep-alive") connections.
+// Package holdfast is an HTTP/1.x server built around persistent
+// ("keep-alive") connections. Its client, a connection pool that honours
+// the same rules from the other side, is package holdfast/client.
 //
 // A Server serves any net/http Handler. Its Policy decides exactly how long
 // and for how many requests a connection is kept: the hold time of an idle

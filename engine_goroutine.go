@@ -201,7 +201,7 @@ func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) bool
 		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
 	default:
 		if g, ok := c.ex.wire.(*gconn); ok {
-			err = diagnoseConn(err, g.nc)
+			err = sockopt.DiagnoseConn(err, g.nc)
 		}
 		c.setReason(classify(err, false))
 	}
@@ -370,6 +370,6 @@ func (g *gconn) unwatch() {
 		return
 	}
 	if err := g.bg.err; err != nil && !isTimeout(err) {
-		g.ex.peerGone = diagnoseConn(err, g.nc)
+		g.ex.peerGone = sockopt.DiagnoseConn(err, g.nc)
 	}
 }

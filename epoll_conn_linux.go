@@ -192,7 +192,7 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 		case err == unix.EAGAIN:
 			return
 		case err != nil:
-			l.closeConn(c, classify(diagnoseFD(os.NewSyscallError("read", err), c.fd), false), now)
+			l.closeConn(c, classify(sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), false), now)
 			return
 		case n == 0:
 			l.closeConn(c, CloseClient, now)

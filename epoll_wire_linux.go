@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"holdfast/internal/epoll"
+	"holdfast/internal/sockopt"
 )
 
 // The serving side of an epoll connection: the goroutine that answers its
@@ -150,7 +151,7 @@ func (c *econn) write(p []byte) (int, error) {
 		case err == nil || err == unix.EINTR:
 			continue
 		case err != unix.EAGAIN:
-			return total, diagnoseFD(os.NewSyscallError("write", err), c.fd)
+			return total, sockopt.DiagnoseFD(os.NewSyscallError("write", err), c.fd)
 		}
 		if err := c.watchOut(); err != nil {
 			return total, err
@@ -185,7 +186,7 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 	}
 	n, err := nbWritev(c.fd, a, b)
 	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
-		return 0, diagnoseFD(os.NewSyscallError("writev", err), c.fd)
+		return 0, sockopt.DiagnoseFD(os.NewSyscallError("writev", err), c.fd)
 	}
 	n = max(n, 0)
 	// Whatever did not go out in one call goes through write.

@@ -53,10 +53,12 @@ func ExampleServer_Stats() {
 	go srv.Serve(l)
 	defer srv.Close()
 
-	client := &http.Client{Transport: &holdfast.Transport{}}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	httpClient := &http.Client{Transport: tr}
 	var ids []string
 	for i := 0; i < 2; i++ {
-		resp, err := client.Get("http://" + l.Addr().String() + "/")
+		resp, err := httpClient.Get("http://" + l.Addr().String() + "/")
 		if err != nil {
 			log.Fatal(err)
 		}

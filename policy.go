@@ -3,6 +3,7 @@ package holdfast
 import (
 	"time"
 
+	"holdfast/internal/setting"
 	"holdfast/internal/sockopt"
 )
 
@@ -136,9 +137,9 @@ const (
 	DefaultMaxRequests          = 1000
 	DefaultMaxAge               = time.Hour
 	DefaultDrainLimit           = 256 << 10
-	DefaultTCPKeepAliveIdle     = 30 * time.Second
-	DefaultTCPKeepAliveInterval = 10 * time.Second
-	DefaultTCPKeepAliveCount    = 4
+	DefaultTCPKeepAliveIdle     = sockopt.DefaultIdle
+	DefaultTCPKeepAliveInterval = sockopt.DefaultInterval
+	DefaultTCPKeepAliveCount    = sockopt.DefaultCount
 )
 
 // policy is a Policy with every default resolved: durations and counts are
@@ -157,47 +158,22 @@ type policy struct {
 }
 
 func (p Policy) resolve() policy {
-	r := policy{
+	return policy{
 		keepAlive:     p.KeepAlive.or(true),
-		idleTimeout:   durOr(p.IdleTimeout, DefaultIdleTimeout),
-		headerTimeout: durOr(p.HeaderTimeout, DefaultHeaderTimeout),
-		bodyTimeout:   durOr(p.BodyTimeout, DefaultBodyTimeout),
-		sendTimeout:   durOr(p.SendTimeout, DefaultSendTimeout),
-		maxRequests:   intOr(p.MaxRequests, DefaultMaxRequests),
-		maxAge:        durOr(p.MaxAge, DefaultMaxAge),
+		idleTimeout:   setting.Or(p.IdleTimeout, DefaultIdleTimeout),
+		headerTimeout: setting.Or(p.HeaderTimeout, DefaultHeaderTimeout),
+		bodyTimeout:   setting.Or(p.BodyTimeout, DefaultBodyTimeout),
+		sendTimeout:   setting.Or(p.SendTimeout, DefaultSendTimeout),
+		maxRequests:   setting.Or(p.MaxRequests, DefaultMaxRequests),
+		maxAge:        setting.Or(p.MaxAge, DefaultMaxAge),
 		advertise:     p.AdvertiseKeepAlive.or(true),
-		drainLimit:    int64(intOr(int(p.DrainLimit), DefaultDrainLimit)),
+		drainLimit:    setting.Or(p.DrainLimit, DefaultDrainLimit),
+		sock: sockopt.Settings{
+			KeepAliveOff: !p.TCPKeepAlive.or(true),
+			Idle:         p.TCPKeepAliveIdle,
+			Interval:     p.TCPKeepAliveInterval,
+			Count:        p.TCPKeepAliveCount,
+			UserTimeout:  p.TCPUserTimeout,
+		}.Resolve(),
 	}
-	r.sock = sockopt.Options{
-		KeepAlive: p.TCPKeepAlive.or(true),
-		Idle:      durOr(p.TCPKeepAliveIdle, DefaultTCPKeepAliveIdle),
-		Interval:  durOr(p.TCPKeepAliveInterval, DefaultTCPKeepAliveInterval),
-		Count:     intOr(p.TCPKeepAliveCount, DefaultTCPKeepAliveCount),
-	}
-	r.sock.UserTimeout = durOr(p.TCPUserTimeout, r.sock.Idle+r.sock.Interval*time.Duration(r.sock.Count))
-	if !r.sock.KeepAlive && p.TCPUserTimeout == 0 {
-		r.sock.UserTimeout = 0 // derived from the keepalive settings, which are off
-	}
-	return r
-}
-
-// durOr resolves a duration field: zero takes def, negative means none (0).
-func durOr(d, def time.Duration) time.Duration {
-	switch {
-	case d == 0:
-		return def
-	case d < 0:
-		return 0
-	}
-	return d
-}
-
-func intOr(n, def int) int {
-	switch {
-	case n == 0:
-		return def
-	case n < 0:
-		return 0
-	}
-	return n
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/msghead"
 )
 
 // newRequest turns a parsed head into the *http.Request a handler sees.
@@ -17,7 +18,7 @@ import (
 // copy is the one allocation of the *http.Request itself.
 func newRequest(w *response, h *http1.Request, raw []byte, remote string) (*http.Request, error) {
 	head := string(raw)
-	str := func(b []byte) string { return substr(head, raw, b) }
+	str := func(b []byte) string { return msghead.Substr(head, raw, b) }
 
 	r := &http.Request{
 		Method:     methodString(h.Method, str),
@@ -32,7 +33,7 @@ func newRequest(w *response, h *http1.Request, raw []byte, remote string) (*http
 		return nil, http1.ErrBadTarget
 	}
 	r.URL = &w.url
-	r.Header = buildHeader(h.Fields, w.vals[:0], str, "Host")
+	r.Header = msghead.Header(h.Fields, w.vals[:0], str, "Host")
 	r.Host = str(h.Host) // net/http keeps Host out of the Header map
 	if h.Form == http1.AbsoluteForm && w.url.Host != "" {
 		r.Host = w.url.Host // RFC 9112 §3.2.2: the target's authority wins
@@ -45,16 +46,6 @@ func newRequest(w *response, h *http1.Request, raw []byte, remote string) (*http
 		r.ContentLength = h.ContentLength
 	}
 	return r.WithContext(&w.ctx), nil
-}
-
-// substr returns the part of head that b covers; b must point into raw,
-// of which head is a copy.
-func substr(head string, raw, b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	off := cap(raw) - cap(b)
-	return head[off : off+len(b)]
 }
 
 var commonMethods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}
@@ -90,37 +81,4 @@ func parseTarget(u *url.URL, form http1.TargetForm, target string) error {
 	}
 	*u = *parsed
 	return nil
-}
-
-// buildHeader makes the header map of a request or response (the server's
-// and the Transport's), leaving out the field named skip. Values share one
-// backing array (vals, when it is large enough); each value slice is capped
-// so that a handler's append copies instead of overwriting its neighbour.
-func buildHeader(fields []http1.Field, vals []string, str func([]byte) string, skip string) http.Header {
-	hdr := make(http.Header, len(fields))
-	if cap(vals) < len(fields) {
-		vals = make([]string, len(fields))
-	}
-	vals = vals[:len(fields)]
-	for i, f := range fields {
-		name, ok := http1.CommonFieldName(f.Name)
-		if !ok {
-			name = canonicalName(f.Name, str)
-		}
-		if name == skip {
-			continue
-		}
-		vals[i] = str(f.Value)
-		if prev, dup := hdr[name]; dup {
-			hdr[name] = append(prev, vals[i])
-			continue
-		}
-		hdr[name] = vals[i : i+1 : i+1]
-	}
-	return hdr
-}
-
-// canonicalName allocates only when the name is not canonical already.
-func canonicalName(name []byte, str func([]byte) string) string {
-	return http.CanonicalHeaderKey(str(name))
 }

@@ -1,6 +1,6 @@
 package holdfast
 
-import "fmt"
+import "holdfast/internal/enum"
 
 // ConnState is where a server connection is in its life. Both engines move
 // connections through the same states, through conn.setState.
@@ -61,12 +61,7 @@ var stateNames = [numStates]string{
 	StateHijacked:    "hijacked",
 }
 
-func (s ConnState) String() string {
-	if s < numStates {
-		return stateNames[s]
-	}
-	return fmt.Sprintf("ConnState(%d)", uint8(s))
-}
+func (s ConnState) String() string { return enum.Name(stateNames[:], s, "ConnState") }
 
 // MarshalText makes states readable in JSON.
 func (s ConnState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
@@ -126,31 +121,6 @@ const (
 	// CloseReadError: reading failed for a reason not listed above.
 	CloseReadError
 
-	// CloseServer (client side): the server ended the connection or asked
-	// for its end: Connection: close, an HTTP/1.0 response without
-	// keep-alive, or a body delimited by the close.
-	CloseServer
-	// CloseStale (client side): the check before reuse found the pooled
-	// connection closed (FIN), reset by the server, or holding bytes nobody
-	// asked for (a 408 sent by a server that timed the connection out). A
-	// reset that answered our own keepalive probe is ClosePeerReset.
-	CloseStale
-	// CloseKeepAliveHint (client side): the server's Keep-Alive hint
-	// retired the connection: its timeout, less the safety margin, passed
-	// while idle, or its max was used up.
-	CloseKeepAliveHint
-	// CloseCanceled (client side): the request's context ended while the
-	// connection was in use.
-	CloseCanceled
-	// CloseResponseTimeout (client side): the response head did not come
-	// within Transport.ResponseHeaderTimeout.
-	CloseResponseTimeout
-	// ClosePoolFull (client side): the host already had
-	// Transport.MaxIdlePerHost idle connections.
-	ClosePoolFull
-	// CloseIdleConns (client side): CloseIdleConnections closed it.
-	CloseIdleConns
-
 	numReasons
 )
 
@@ -174,30 +144,12 @@ var reasonNames = [numReasons]string{
 	CloseBodyTimeout:      "body-timeout",
 	CloseSendTimeout:      "send-timeout",
 	CloseReadError:        "read-error",
-	CloseServer:           "server-close",
-	CloseStale:            "stale",
-	CloseKeepAliveHint:    "keepalive-hint",
-	CloseCanceled:         "canceled",
-	CloseResponseTimeout:  "response-timeout",
-	ClosePoolFull:         "pool-full",
-	CloseIdleConns:        "close-idle",
 }
 
-func (r CloseReason) String() string {
-	if r < numReasons {
-		return reasonNames[r]
-	}
-	return fmt.Sprintf("CloseReason(%d)", uint8(r))
-}
+func (r CloseReason) String() string { return enum.Name(reasonNames[:], r, "CloseReason") }
 
 // MarshalText makes reasons readable in JSON, also as map keys.
 func (r CloseReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // CloseReasons lists every reason, in a stable order.
-func CloseReasons() []CloseReason {
-	rs := make([]CloseReason, 0, numReasons-1)
-	for r := CloseClient; r < numReasons; r++ {
-		rs = append(rs, r)
-	}
-	return rs
-}
+func CloseReasons() []CloseReason { return enum.Values(reasonNone+1, numReasons) }

@@ -6,6 +6,6 @@
 // that the peer servers (fasthttp, nbio) never become holdfast dependencies.
 // cmd/peer runs the Go peers, cmd/idleconns holds idle connections open, and
 // cmd/harness runs everything and writes results/. cmd/clientbench
-// measures the clients instead (holdfast.Transport, net/http's Transport,
+// measures the clients instead (holdfast/client.Transport, net/http's Transport,
 // fasthttp) against nginx, and writes results/ too.
 package compare

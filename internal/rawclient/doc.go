@@ -5,8 +5,9 @@
 //
 // ParseTarget turns the URL a person typed into where to connect and what
 // to put in the request line and the Host field. A Reader reads responses
-// from one connection: heads are parsed in place in a buffer it reuses,
-// interim (1xx) responses are skipped, and bodies are delimited as
+// from one connection: heads are parsed in place in a buffer it reuses (an
+// internal/readbuf Buffer, filled as the Transport fills its own), interim
+// (1xx) responses are skipped, and bodies are delimited as
 // http1.ResponseFraming says and handed over as slices of the buffer, or
 // discarded without being copied. Once the buffer has grown to the largest
 // head, reading a response allocates nothing: bench's request path depends

@@ -5,6 +5,7 @@ import (
 	"net"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/readbuf"
 )
 
 // Buffer bounds: most responses fit the initial size; a larger head grows
@@ -21,8 +22,7 @@ const (
 // connection.
 type Reader struct {
 	conn   net.Conn
-	buf    []byte
-	rd, wr int // the unread input is buf[rd:wr]
+	in     readbuf.Buffer
 	parser http1.Parser
 	resp   http1.Response
 	chunk  http1.ChunkedDecoder
@@ -36,11 +36,12 @@ type Reader struct {
 // Reset makes r read from conn, dropping the unread input of the previous
 // connection. The buffer is kept for the next connection.
 func (r *Reader) Reset(conn net.Conn) {
-	if r.buf == nil {
-		r.buf = make([]byte, initialBuffer)
+	if r.in.Buf == nil {
+		r.in.Buf = make([]byte, initialBuffer)
 		r.resp.Reset()
 	}
-	r.conn, r.rd, r.wr = conn, 0, 0
+	r.conn = conn
+	r.in.Reset()
 }
 
 // Response is the head ReadHead read last. Its byte slices point into the
@@ -49,16 +50,16 @@ func (r *Reader) Response() *http1.Response { return &r.resp }
 
 // Buffered is the count of bytes read from the connection and not yet
 // consumed.
-func (r *Reader) Buffered() int { return r.wr - r.rd }
+func (r *Reader) Buffered() int { return r.in.Len() }
 
 // Unread is the input not yet consumed, for an error message that quotes
 // what the peer sent. It is valid until the next read.
-func (r *Reader) Unread() []byte { return r.buf[r.rd:r.wr] }
+func (r *Reader) Unread() []byte { return r.in.Unread() }
 
 // Received is all the buffer holds, consumed or not: on a connection's
 // first response, everything the peer has sent, unless the buffer was
 // emptied on the way. It is valid until the next read.
-func (r *Reader) Received() []byte { return r.buf[:r.wr] }
+func (r *Reader) Received() []byte { return r.in.Buf[:r.in.End] }
 
 // ReadHead reads the next final response head, skipping interim (1xx)
 // responses; a 101 is final, since HTTP ends with it. Input that cannot
@@ -68,16 +69,16 @@ func (r *Reader) Received() []byte { return r.buf[:r.wr] }
 func (r *Reader) ReadHead() error {
 	r.parser.Reset()
 	for {
-		if r.rd < r.wr {
-			n, err := r.parser.ParseResponse(r.buf[r.rd:r.wr], &r.resp)
+		if r.in.Len() > 0 {
+			n, err := r.parser.ParseResponse(r.in.Unread(), &r.resp)
 			if err != nil {
 				return err
 			}
-			if n == 0 && !looksLikeHTTP(r.buf[r.rd:r.wr]) {
+			if n == 0 && !looksLikeHTTP(r.in.Unread()) {
 				return http1.ErrBadStatusLine
 			}
 			if n > 0 {
-				r.rd += n
+				r.in.Consume(n)
 				if s := r.resp.Status; s >= 200 || s == 101 {
 					return nil
 				}
@@ -111,34 +112,13 @@ func (r *Reader) ReadBody(framing http1.Framing, keep func([]byte)) error {
 	return nil
 }
 
-// Fill reads once from the connection, after the unread input, making room
-// first: it starts the buffer over when everything was consumed, moves the
-// unread input to the front when it reaches the end, and doubles the
-// buffer when the unread input fills it. The read's error is returned only
-// when it brought no data.
+// Fill reads once from the connection, after the unread input, making
+// room first (see readbuf.Buffer.Fill: the buffer doubles up to maxBuffer).
+// The read's error is returned only when it brought no data.
 func (r *Reader) Fill() error {
-	switch {
-	case r.rd == r.wr:
-		r.rd, r.wr = 0, 0
-	case r.wr == len(r.buf) && r.rd > 0:
-		r.wr = copy(r.buf, r.buf[r.rd:r.wr])
-		r.rd = 0
-	case r.wr == len(r.buf):
-		if len(r.buf) >= maxBuffer {
-			return http1.ErrResponseHead
-		}
-		r.buf = append(r.buf, make([]byte, len(r.buf))...)
-	}
-	n, err := r.conn.Read(r.buf[r.wr:])
-	if n > 0 {
-		r.wr += n
-		if r.OnRead != nil {
-			r.OnRead(n)
-		}
-		return nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
+	n, err := r.in.Fill(r.conn, maxBuffer)
+	if n > 0 && r.OnRead != nil {
+		r.OnRead(n)
 	}
 	return err
 }
@@ -146,11 +126,11 @@ func (r *Reader) Fill() error {
 // readLength consumes n body bytes.
 func (r *Reader) readLength(n int64, keep func([]byte)) error {
 	for {
-		k := int(min(int64(r.wr-r.rd), n))
+		k := int(min(int64(r.in.Len()), n))
 		if keep != nil && k > 0 {
-			keep(r.buf[r.rd : r.rd+k])
+			keep(r.in.Unread()[:k])
 		}
-		r.rd += k
+		r.in.Consume(k)
 		if n -= int64(k); n == 0 {
 			return nil
 		}
@@ -164,8 +144,8 @@ func (r *Reader) readLength(n int64, keep func([]byte)) error {
 func (r *Reader) readChunked(keep func([]byte)) error {
 	r.chunk.Reset()
 	for {
-		payload, n, err := r.chunk.Decode(r.buf[r.rd:r.wr])
-		r.rd += n
+		payload, n, err := r.chunk.Decode(r.in.Unread())
+		r.in.Consume(n)
 		if keep != nil && len(payload) > 0 {
 			keep(payload)
 		}
@@ -186,10 +166,10 @@ func (r *Reader) readChunked(keep func([]byte)) error {
 // readToEOF consumes a body that ends when the server closes.
 func (r *Reader) readToEOF(keep func([]byte)) error {
 	for {
-		if keep != nil && r.rd < r.wr {
-			keep(r.buf[r.rd:r.wr])
+		if keep != nil && r.in.Len() > 0 {
+			keep(r.in.Unread())
 		}
-		r.rd = r.wr
+		r.in.Consume(r.in.Len())
 		if err := r.Fill(); err == io.EOF {
 			return nil
 		} else if err != nil {

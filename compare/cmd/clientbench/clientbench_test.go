@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"holdfast"
+	"holdfast/client"
 	"holdfast/compare/internal/report"
 )
 
@@ -163,7 +163,7 @@ func TestReadFullAndCheck(t *testing.T) {
 
 func TestRaceKind(t *testing.T) {
 	cases := map[string]error{
-		"reused connection closed, not retried": fmt.Errorf("x: %w", holdfast.ErrReusedConnClosed),
+		"reused connection closed, not retried": fmt.Errorf("x: %w", client.ErrReusedConnClosed),
 		"server closed idle connection":         errors.New("net/http: HTTP/1.x transport connection broken: http: server closed idle connection"),
 		"connection reset":                      fmt.Errorf("read: %w", syscall.ECONNRESET),
 		"EOF":                                   fmt.Errorf("Put \"http://x\": %w", io.EOF),

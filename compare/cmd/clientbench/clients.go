@@ -10,16 +10,16 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"holdfast"
+	"holdfast/client"
 )
 
 // helloBody is what nginx answers; every client checks it.
 var helloBody = []byte("Hello, World!")
 
-// client is one client under test: newCaller makes the request function of
+// candidate is one client under test: newCaller makes the request function of
 // one of the concurrent callers (each owns its request and buffers), and
 // closeIdle shuts the pool down at the end.
-type client struct {
+type candidate struct {
 	newCaller func() func() error
 	closeIdle func()
 	stats     func() string // a line about the client's connections, or ""
@@ -27,11 +27,11 @@ type client struct {
 
 // newClient builds the named client for GETs of target by callers
 // goroutines. fresh builds a new request for every call.
-func newClient(name, target string, callers int, fresh bool) (client, error) {
+func newClient(name, target string, callers int, fresh bool) (candidate, error) {
 	switch name {
 	case cHoldfast:
-		tr := &holdfast.Transport{}
-		return client{
+		tr := &client.Transport{}
+		return candidate{
 			newCaller: func() func() error { return httpCaller(&http.Client{Transport: tr}, target, fresh) },
 			closeIdle: tr.CloseIdleConnections,
 			stats: func() string {
@@ -44,7 +44,7 @@ func newClient(name, target string, callers int, fresh bool) (client, error) {
 		// send the same request; the rest is net/http's default Transport
 		// but for the idle pool, which must hold every caller's connection.
 		tr := &http.Transport{MaxIdleConnsPerHost: callers, DisableCompression: true}
-		return client{
+		return candidate{
 			newCaller: func() func() error { return httpCaller(&http.Client{Transport: tr}, target, fresh) },
 			closeIdle: tr.CloseIdleConnections,
 			stats:     func() string { return "" },
@@ -52,16 +52,16 @@ func newClient(name, target string, callers int, fresh bool) (client, error) {
 	case cFastHTTP:
 		u, err := url.Parse(target)
 		if err != nil {
-			return client{}, err
+			return candidate{}, err
 		}
 		hc := &fasthttp.HostClient{Addr: u.Host, MaxConns: callers}
-		return client{
+		return candidate{
 			newCaller: func() func() error { return fastCaller(hc, target, fresh) },
 			closeIdle: hc.CloseIdleConnections,
 			stats:     func() string { return fmt.Sprintf("conns %d", hc.ConnsCount()) },
 		}, nil
 	}
-	return client{}, fmt.Errorf("unknown client %q", name)
+	return candidate{}, fmt.Errorf("unknown client %q", name)
 }
 
 // httpCaller does one GET through c: the same code for holdfast and

@@ -1,5 +1,5 @@
 // Command clientbench measures HTTP clients, not servers: requests per
-// second through holdfast.Transport, net/http's Transport (both behind an
+// second through holdfast/client.Transport, net/http's Transport (both behind an
 // http.Client) and fasthttp's HostClient, each driven by 64 goroutines
 // doing GETs against one nginx.
 //

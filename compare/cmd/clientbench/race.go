@@ -20,13 +20,13 @@ import (
 	"syscall"
 	"time"
 
-	"holdfast"
+	"holdfast/client"
 	"holdfast/compare/internal/launch"
 	"holdfast/compare/internal/relay"
 	"holdfast/compare/internal/sysinfo"
 )
 
-// The reuse-race report: the loop of holdfast's TestTransportReuseRace,
+// The reuse-race report: the loop of holdfast/client's TestTransportReuseRace,
 // run through net/http's Transport and holdfast's. Each server closes
 // connections idle for -race-idle (net/http's IdleTimeout, nginx's
 // keepalive_timeout) and sits behind a relay that delays every segment by
@@ -54,11 +54,11 @@ var raceTransports = []raceTransport{
 		return tr, func() string { return "" }, tr.CloseIdleConnections
 	}},
 	{"holdfast Transport", func() (http.RoundTripper, func() string, func()) {
-		tr := &holdfast.Transport{}
+		tr := &client.Transport{}
 		return tr, func() string {
 			s := tr.Stats()
 			return fmt.Sprintf("dials %d, reuses %d, stale discarded before reuse %d, reuse failures %d, retried %d",
-				s.Dials, s.Reuses, s.Closed[holdfast.CloseStale], s.ReuseFailures, s.Retries)
+				s.Dials, s.Reuses, s.Closed[client.CloseStale], s.ReuseFailures, s.Retries)
 		}, tr.CloseIdleConnections
 	}},
 }
@@ -233,7 +233,7 @@ func raceMethod(i int) string {
 func raceKind(err error) string {
 	msg := err.Error()
 	switch {
-	case errors.Is(err, holdfast.ErrReusedConnClosed):
+	case errors.Is(err, client.ErrReusedConnClosed):
 		return "reused connection closed, not retried"
 	case strings.Contains(msg, "server closed idle connection"):
 		return "server closed idle connection"
@@ -257,7 +257,7 @@ func raceMarkdown(cfg config, targets []raceTarget, runs map[string][]raceRun, n
 	fmt.Fprintf(&b, "Each run: %d requests (GET and PUT alternating) from %d callers, each caller's requests spaced 0.85–1.15 × %v (the server's idle timeout) apart, "+
 		"through a relay adding 10–25 ms each way; %d rounds, a fresh transport per run. "+
 		"A failure is an error from RoundTrip, a status other than 200, or a body that breaks off; the last column gives them by method and kind. "+
-		"net/http: `&http.Transport{MaxIdleConnsPerHost: 64}`; holdfast: `&holdfast.Transport{}`.\n\n",
+		"net/http: `&http.Transport{MaxIdleConnsPerHost: 64}`; holdfast: `&client.Transport{}`.\n\n",
 		cfg.raceRequests, cfg.raceCallers, cfg.raceIdle, cfg.raceRounds)
 	b.WriteString("| server | transport | requests | failed, per round | failed, total | failure rate | on reused conns | failures by kind |\n")
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n")

@@ -141,7 +141,7 @@ func (b *bench) newReport(now time.Time) *report.Report {
 			{Key: "versions", Value: versions()},
 		},
 		Notes: []string{
-			"holdfast: `&http.Client{Transport: &holdfast.Transport{}}` (defaults: 64 idle per host).",
+			"holdfast: `&http.Client{Transport: &client.Transport{}}` (defaults: 64 idle per host).",
 			fmt.Sprintf("nethttp: `&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: %d, DisableCompression: true}}`; holdfast sends no Accept-Encoding either.", c.callers),
 			fmt.Sprintf("fasthttp: `&fasthttp.HostClient{Addr: addr, MaxConns: %d}`, `Do(req, resp)`.", c.callers),
 			"Every response is checked (200, body Hello, World!); the http.Client callers read the body to EOF into their own buffer and close it.",

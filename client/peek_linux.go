@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"unsafe"
@@ -10,7 +10,7 @@ import (
 // recv(MSG_PEEK|MSG_DONTWAIT) of one byte. EAGAIN is the only healthy
 // answer; 0 is the server's FIN, a byte is something it sent unasked (a
 // 408 before closing), and an error is a reset.
-func (c *tconn) peekAlive() bool {
+func (c *persistConn) peekAlive() bool {
 	c.peekN, c.peekErr = 0, nil
 	if err := c.raw.Control(c.peekFn); err != nil {
 		return false
@@ -22,7 +22,7 @@ func (c *tconn) peekAlive() bool {
 // check allocates nothing.
 // It calls recvfrom directly: unix.Recvfrom allocates its address buffer,
 // which a connected TCP socket never fills.
-func (c *tconn) peekFD(fd uintptr) {
+func (c *persistConn) peekFD(fd uintptr) {
 	for {
 		n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&c.peekBuf[0])), 1,
 			unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)

@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"fmt"
@@ -11,27 +11,28 @@ import (
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/msghead"
 )
 
 // response builds the *http.Response from the parsed head and hands the
 // connection to its body. A response without a body ends the exchange here.
-func (c *tconn) response(req *http.Request) (*http.Response, error) {
+func (c *persistConn) response(req *http.Request) (*http.Response, error) {
 	h := &c.head
-	raw := c.rbuf[c.r : c.r+c.headLen]
+	raw := c.in.Unread()[:c.headLen]
 	head := string(raw) // every string of the response is cut from this copy
-	str := func(b []byte) string { return substr(head, raw, b) }
-	x := new(tresponse)
+	str := func(b []byte) string { return msghead.Substr(head, raw, b) }
+	x := new(responseBlock)
 	resp := &x.resp
 	*resp = http.Response{
-		Status:     tstatusText(h.Status, h.Reason, str),
+		Status:     statusText(h.Status, h.Reason, str),
 		StatusCode: h.Status,
 		Proto:      h.Version.String(),
 		ProtoMajor: 1,
 		ProtoMinor: int(h.Version - 10),
-		Header:     buildHeader(h.Fields, x.vals[:0], str, ""),
+		Header:     msghead.Header(h.Fields, x.vals[:0], str, ""),
 		Request:    req,
 	}
-	c.r += c.headLen
+	c.in.Consume(c.headLen)
 	c.noteHints()
 	framing := http1.ResponseFraming(req.Method, h)
 	switch framing {
@@ -51,7 +52,7 @@ func (c *tconn) response(req *http.Request) (*http.Response, error) {
 		c.setKeep(CloseServer) // the server's close ends the body
 	case http1.Tunnel:
 		c.end(CloseProtocolError)
-		return nil, fmt.Errorf("holdfast: %s response to %s: tunnels are not supported", resp.Status, req.Method)
+		return nil, fmt.Errorf("%w: %s response to %s", errTunnel, resp.Status, req.Method)
 	}
 	resp.Close = c.keep != reasonNone
 	if framing == http1.NoBody {
@@ -60,29 +61,29 @@ func (c *tconn) response(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	if framing == http1.Chunked {
-		tdeclareTrailers(resp)
+		declareTrailers(resp)
 	}
-	x.body = tbody{c: c, conn: c, gen: c.xgen, framing: framing, remaining: h.ContentLength, resp: resp}
+	x.body = respBody{c: c, conn: c, gen: c.ended, framing: framing, remaining: h.ContentLength, resp: resp}
 	resp.Body = &x.body
 	c.parser.Reset()
 	return resp, nil
 }
 
-// tresponse holds a response, its body and the values of a typical header
+// responseBlock holds a response, its body and the values of a typical header
 // in one allocation.
-type tresponse struct {
+type responseBlock struct {
 	resp http.Response
-	body tbody
-	vals [tInlineFields]string
+	body respBody
+	vals [inlineFields]string
 }
 
-// tInlineFields is how many header field values tresponse holds; a larger
+// inlineFields is how many header field values responseBlock holds; a larger
 // header gets its own array.
-const tInlineFields = 8
+const inlineFields = 8
 
-// tdeclareTrailers lists the trailers a response announces, with nil
+// declareTrailers lists the trailers a response announces, with nil
 // values until the body has been read, as net/http does.
-func tdeclareTrailers(resp *http.Response) {
+func declareTrailers(resp *http.Response) {
 	vs := resp.Header["Trailer"]
 	if len(vs) == 0 {
 		return
@@ -97,9 +98,9 @@ func tdeclareTrailers(resp *http.Response) {
 	}
 }
 
-// tstatusLines holds "200 OK" and the like for the registered codes, so
+// statusLines holds "200 OK" and the like for the registered codes, so
 // that a response with the usual reason phrase costs no allocation here.
-var tstatusLines = func() (t [600]string) {
+var statusLines = func() (t [600]string) {
 	for code := 100; code < len(t); code++ {
 		if r := http1.StatusText(code); r != "" {
 			t[code] = strconv.Itoa(code) + " " + r
@@ -108,25 +109,25 @@ var tstatusLines = func() (t [600]string) {
 	return t
 }()
 
-func tstatusText(code int, reason []byte, str func([]byte) string) string {
-	if code < len(tstatusLines) {
-		if s := tstatusLines[code]; s != "" && len(s) == len(reason)+4 && s[4:] == string(reason) {
+func statusText(code int, reason []byte, str func([]byte) string) string {
+	if code < len(statusLines) {
+		if s := statusLines[code]; s != "" && len(s) == len(reason)+4 && s[4:] == string(reason) {
 			return s
 		}
 	}
 	return strconv.Itoa(code) + " " + str(reason)
 }
 
-// tbody is a response body streaming from its connection. Reading it to the
+// respBody is a response body streaming from its connection. Reading it to the
 // end gives the connection back to the pool; closing it early drains what is
 // left, up to DrainLimit, or closes the connection.
-type tbody struct {
-	conn *tconn // the connection, to interrupt a blocked Read; immutable
-	gen  uint64 // conn.xgen of this exchange; immutable
+type respBody struct {
+	conn *persistConn // the connection, to interrupt a blocked Read; immutable
+	gen  uint64       // conn.ended of this exchange; immutable
 
 	mu        sync.Mutex
-	closing   atomic.Bool // Close interrupts a Read
-	c         *tconn      // guarded by mu; nil once the exchange ended
+	closing   atomic.Bool  // Close interrupts a Read
+	c         *persistConn // guarded by mu; nil once the exchange ended
 	framing   http1.Framing
 	remaining int64 // Length: bytes left
 	resp      *http.Response
@@ -135,7 +136,7 @@ type tbody struct {
 }
 
 // Read implements io.Reader.
-func (b *tbody) Read(p []byte) (int, error) {
+func (b *respBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
@@ -169,28 +170,28 @@ func (b *tbody) Read(p []byte) (int, error) {
 // readLength reads a Content-Length body; it returns io.EOF with the last
 // bytes, so that the connection is back in the pool before the caller
 // calls again.
-func (b *tbody) readLength(p []byte) (int, error) {
+func (b *respBody) readLength(p []byte) (int, error) {
 	c := b.c
 	if int64(len(p)) > b.remaining {
 		p = p[:b.remaining]
 	}
 	var n int
-	if c.w > c.r {
-		n = copy(p, c.rbuf[c.r:c.w])
-		c.r += n
-	} else if len(p) >= len(c.rbuf) {
+	if c.in.Len() > 0 {
+		n = copy(p, c.in.Unread())
+		c.in.Consume(n)
+	} else if len(p) >= len(c.in.Buf) {
 		// A large read goes straight to the caller's buffer.
 		var err error
 		n, err = c.nc.Read(p)
 		if n == 0 {
-			return 0, tunexpected(err)
+			return 0, unexpectedEOF(err)
 		}
 	} else {
-		if err := c.fill(len(c.rbuf)); err != nil {
-			return 0, tunexpected(err)
+		if err := c.fill(len(c.in.Buf)); err != nil {
+			return 0, unexpectedEOF(err)
 		}
-		n = copy(p, c.rbuf[c.r:c.w])
-		c.r += n
+		n = copy(p, c.in.Unread())
+		c.in.Consume(n)
 	}
 	b.remaining -= int64(n)
 	if b.remaining == 0 {
@@ -201,19 +202,19 @@ func (b *tbody) readLength(p []byte) (int, error) {
 
 // readChunked decodes the chunked coding; like readLength it reports
 // io.EOF as early as the buffered bytes show the end.
-func (b *tbody) readChunked(p []byte) (int, error) {
+func (b *respBody) readChunked(p []byte) (int, error) {
 	c := b.c
 	for {
-		payload, k, err := c.chunk.DecodeMax(c.rbuf[c.r:c.w], len(p))
-		c.r += k
+		payload, k, err := c.chunk.DecodeMax(c.in.Unread(), len(p))
+		c.in.Consume(k)
 		if err != nil {
 			return 0, err
 		}
 		if len(payload) > 0 {
 			n := copy(p, payload)
 			// Consume the framing that follows, to see the end early.
-			_, k, _ = c.chunk.DecodeMax(c.rbuf[c.r:c.w], 0)
-			c.r += k
+			_, k, _ = c.chunk.DecodeMax(c.in.Unread(), 0)
+			c.in.Consume(k)
 			if c.chunk.Done() {
 				return n, io.EOF
 			}
@@ -222,18 +223,18 @@ func (b *tbody) readChunked(p []byte) (int, error) {
 		if c.chunk.Done() {
 			return 0, io.EOF
 		}
-		if err := c.fill(len(c.rbuf)); err != nil {
-			return 0, tunexpected(err)
+		if err := c.fill(len(c.in.Buf)); err != nil {
+			return 0, unexpectedEOF(err)
 		}
 	}
 }
 
 // readUntilClose reads a body that the server's close ends.
-func (b *tbody) readUntilClose(p []byte) (int, error) {
+func (b *respBody) readUntilClose(p []byte) (int, error) {
 	c := b.c
-	if c.w > c.r {
-		n := copy(p, c.rbuf[c.r:c.w])
-		c.r += n
+	if c.in.Len() > 0 {
+		n := copy(p, c.in.Unread())
+		c.in.Consume(n)
 		return n, nil
 	}
 	n, err := c.nc.Read(p)
@@ -246,7 +247,7 @@ func (b *tbody) readUntilClose(p []byte) (int, error) {
 	return 0, err
 }
 
-func tunexpected(err error) error {
+func unexpectedEOF(err error) error {
 	if err == io.EOF || err == nil {
 		return io.ErrUnexpectedEOF
 	}
@@ -255,7 +256,7 @@ func tunexpected(err error) error {
 
 // finish ends the exchange after the body's last byte (err is io.EOF) or a
 // failure, and makes err sticky.
-func (b *tbody) finish(err error) {
+func (b *respBody) finish(err error) {
 	c := b.c
 	b.c = nil
 	if err == io.EOF {
@@ -275,9 +276,9 @@ func (b *tbody) finish(err error) {
 		err = c.ctx.Err()
 	case err == ErrBodyReadAfterClose:
 	default:
-		err = fmt.Errorf("holdfast: reading response body: %w", err)
+		err = fmt.Errorf("holdfast/client: reading response body: %w", err)
 	}
-	reason := tclassify(err, false)
+	reason := classify(err, false)
 	if c.canceled.Load() {
 		reason = CloseCanceled
 	}
@@ -286,7 +287,7 @@ func (b *tbody) finish(err error) {
 }
 
 // setTrailers fills the response's Trailer map from the decoded trailers.
-func (b *tbody) setTrailers(c *tconn) {
+func (b *respBody) setTrailers(c *persistConn) {
 	fields := c.chunk.Trailers()
 	if len(fields) == 0 {
 		return
@@ -301,7 +302,7 @@ func (b *tbody) setTrailers(c *tconn) {
 }
 
 // Close implements io.Closer. A Read in progress is interrupted.
-func (b *tbody) Close() error {
+func (b *respBody) Close() error {
 	if !b.mu.TryLock() {
 		// A Read is blocked on the socket: fail it, then take over.
 		b.closing.Store(true)
@@ -326,16 +327,16 @@ func (b *tbody) Close() error {
 }
 
 // drain discards the rest of the body, within DrainLimit bytes and
-// tDrainTimeout, and reports whether it reached the end (the exchange then
+// drainTimeout, and reports whether it reached the end (the exchange then
 // ended cleanly).
-func (b *tbody) drain() bool {
+func (b *respBody) drain() bool {
 	c := b.c
 	limit := c.h.t.cfg.drainLimit
 	if c.canceled.Load() || b.framing == http1.UntilClose || limit <= 0 ||
 		b.framing == http1.Length && b.remaining > limit {
 		return false
 	}
-	c.nc.SetReadDeadline(time.Now().Add(tDrainTimeout))
+	c.nc.SetReadDeadline(time.Now().Add(drainTimeout))
 	for read := int64(0); read <= limit; {
 		k, done, err := b.skipBuffered()
 		switch {
@@ -348,7 +349,7 @@ func (b *tbody) drain() bool {
 		}
 		read += k
 		if k == 0 {
-			if err := c.fill(len(c.rbuf)); err != nil {
+			if err := c.fill(len(c.in.Buf)); err != nil {
 				return false
 			}
 		}
@@ -358,16 +359,16 @@ func (b *tbody) drain() bool {
 
 // skipBuffered discards the body bytes in the read buffer and reports how
 // many, and whether the body ended.
-func (b *tbody) skipBuffered() (int64, bool, error) {
+func (b *respBody) skipBuffered() (int64, bool, error) {
 	c := b.c
 	if b.framing == http1.Length {
-		k := min(int64(c.w-c.r), b.remaining)
-		c.r += int(k)
+		k := min(int64(c.in.Len()), b.remaining)
+		c.in.Consume(int(k))
 		b.remaining -= k
 		return k, b.remaining == 0, nil
 	}
-	payload, k, err := c.chunk.DecodeMax(c.rbuf[c.r:c.w], len(c.rbuf))
-	c.r += k
+	payload, k, err := c.chunk.DecodeMax(c.in.Unread(), len(c.in.Buf))
+	c.in.Consume(k)
 	if err != nil {
 		return 0, false, err
 	}

@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"bufio"
@@ -26,8 +26,8 @@ func TestTransportHintMargin(t *testing.T) {
 		{75 * time.Second, 0, 7500 * time.Millisecond},
 		{5 * time.Second, 40 * time.Millisecond, 580 * time.Millisecond},
 	} {
-		if got := tHintMargin(tc.t, tc.rtt); got != tc.want {
-			t.Errorf("tHintMargin(%v, %v) = %v, want %v", tc.t, tc.rtt, got, tc.want)
+		if got := hintMargin(tc.t, tc.rtt); got != tc.want {
+			t.Errorf("hintMargin(%v, %v) = %v, want %v", tc.t, tc.rtt, got, tc.want)
 		}
 	}
 }
@@ -37,21 +37,21 @@ func TestTransportHintMargin(t *testing.T) {
 // reused, the others are retired by the Transport first, never raced.
 func TestTransportKeepAliveTimeoutHint(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, time.Second, nil, func(int, *http.Request, []byte) []byte {
-			return ttResponse(200, "ok", "Keep-Alive: timeout=1")
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, time.Second, nil, func(int, *http.Request, []byte) []byte {
+			return rawResponse(200, "ok", "Keep-Alive: timeout=1")
 		})
 	})
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL())
+	get(t, tr, srv.URL())
 	spacings := []time.Duration{200, 300, 700, 950, 1050, 1300, 100}
 	reusedWant, retiredWant := 0, uint64(0)
 	for _, ms := range spacings {
 		d := ms * time.Millisecond
 		time.Sleep(d)
 		before := tr.Stats()
-		if code, _ := ttGet(t, tr, srv.URL()); code != 200 {
+		if code, _ := get(t, tr, srv.URL()); code != 200 {
 			t.Fatalf("status %d", code)
 		}
 		after := tr.Stats()
@@ -75,33 +75,33 @@ func TestTransportKeepAliveTimeoutHint(t *testing.T) {
 // The own IdleTimeout still wins when it is shorter than the hint.
 func TestTransportKeepAliveHintVsIdleTimeout(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(int, *http.Request, []byte) []byte {
-			return ttResponse(200, "ok", "Keep-Alive: timeout=60")
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(int, *http.Request, []byte) []byte {
+			return rawResponse(200, "ok", "Keep-Alive: timeout=60")
 		})
 	})
 	tr := &Transport{IdleTimeout: 100 * time.Millisecond}
 	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL())
-	ttWaitFor(t, "the idle timeout", func() bool { return tr.Stats().Closed[CloseIdleTimeout] == 1 })
+	get(t, tr, srv.URL())
+	waitFor(t, "the idle timeout", func() bool { return tr.Stats().Closed[CloseIdleTimeout] == 1 })
 }
 
 // Keep-Alive: max=M: never more than M further requests on the connection.
 func TestTransportKeepAliveMaxHint(t *testing.T) {
 	leakcheck.Check(t)
 	var violations atomic.Int32
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
 			if n > 3 {
 				violations.Add(1)
 			}
-			return ttResponse(200, "ok", "Keep-Alive: timeout=30, max="+strconv.Itoa(3-n))
+			return rawResponse(200, "ok", "Keep-Alive: timeout=30, max="+strconv.Itoa(3-n))
 		})
 	})
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	for i := 0; i < 7; i++ {
-		ttGet(t, tr, srv.URL())
+		get(t, tr, srv.URL())
 	}
 	st := tr.Stats()
 	if violations.Load() != 0 || st.Dials != 3 || st.Closed[CloseKeepAliveHint] != 2 {
@@ -131,9 +131,9 @@ func TestTransportStaleConnections(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := ttNewServer(t, func(c net.Conn) {
-				ttServeLoop(c, time.Second, tc.onIdle, func(int, *http.Request, []byte) []byte {
-					return ttResponse(200, "ok")
+			srv := newRawServer(t, func(c net.Conn) {
+				serveLoop(c, time.Second, tc.onIdle, func(int, *http.Request, []byte) []byte {
+					return rawResponse(200, "ok")
 				})
 			})
 			tr := &Transport{}
@@ -142,7 +142,7 @@ func TestTransportStaleConnections(t *testing.T) {
 				if i > 0 {
 					time.Sleep(1300 * time.Millisecond)
 				}
-				if code, body := ttGet(t, tr, srv.URL()); code != 200 || body != "ok" {
+				if code, body := get(t, tr, srv.URL()); code != 200 || body != "ok" {
 					t.Fatalf("request %d: %d %q", i, code, body)
 				}
 			}
@@ -154,17 +154,17 @@ func TestTransportStaleConnections(t *testing.T) {
 	}
 }
 
-// ttRacingServer answers the first request of each connection, then reads
+// racingServer answers the first request of each connection, then reads
 // the second and closes without answering (with a reset if rst): the server
 // side of a lost reuse race, made deterministic.
-func ttRacingServer(t *testing.T, rst bool, seen *[]string, mu *sync.Mutex) *ttServer {
-	return ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(n int, req *http.Request, body []byte) []byte {
+func racingServer(t *testing.T, rst bool, seen *[]string, mu *sync.Mutex) *rawServer {
+	return newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(n int, req *http.Request, body []byte) []byte {
 			mu.Lock()
 			*seen = append(*seen, req.Method+" "+string(body))
 			mu.Unlock()
 			if n == 1 {
-				return ttResponse(200, "ok:"+string(body))
+				return rawResponse(200, "ok:"+string(body))
 			}
 			if rst {
 				c.(*net.TCPConn).SetLinger(0)
@@ -202,10 +202,10 @@ func TestTransportRetryAfterReuseRace(t *testing.T) {
 				leakcheck.Check(t)
 				var mu sync.Mutex
 				var seen []string
-				srv := ttRacingServer(t, rst, &seen, &mu)
+				srv := racingServer(t, rst, &seen, &mu)
 				tr := &Transport{}
 				defer tr.CloseIdleConnections()
-				ttGet(t, tr, srv.URL()) // the connection to reuse
+				get(t, tr, srv.URL()) // the connection to reuse
 				var body io.Reader
 				if rq.body != nil {
 					body = rq.body()
@@ -257,7 +257,7 @@ func TestTransportRetryDialsNew(t *testing.T) {
 	leakcheck.Check(t)
 	var mu sync.Mutex
 	var seen []string
-	srv := ttRacingServer(t, false, &seen, &mu)
+	srv := racingServer(t, false, &seen, &mu)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	var resps []*http.Response
@@ -273,7 +273,7 @@ func TestTransportRetryDialsNew(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	if code, _ := ttGet(t, tr, srv.URL()); code != 200 {
+	if code, _ := get(t, tr, srv.URL()); code != 200 {
 		t.Fatalf("status %d", code)
 	}
 	st := tr.Stats()
@@ -286,22 +286,22 @@ func TestTransportRetryDialsNew(t *testing.T) {
 // would see it) is the reuse race too.
 func TestTransport408OnReusedConnection(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
 			if n == 2 {
 				return []byte("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 			}
-			return ttResponse(200, "ok")
+			return rawResponse(200, "ok")
 		})
 	})
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL())
-	if code, _ := ttGet(t, tr, srv.URL()); code != 200 {
+	get(t, tr, srv.URL())
+	if code, _ := get(t, tr, srv.URL()); code != 200 {
 		t.Errorf("status %d", code)
 	}
 	// A POST gets the 408 itself.
-	ttGet(t, tr, srv.URL())
+	get(t, tr, srv.URL())
 	req, _ := http.NewRequest("POST", srv.URL(), strings.NewReader("x"))
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
@@ -317,8 +317,8 @@ func TestTransportContextCancellation(t *testing.T) {
 	leakcheck.Check(t)
 	stall := make(chan struct{})
 	defer close(stall)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
 			case "/no-answer":
 				<-stall
@@ -328,28 +328,28 @@ func TestTransportContextCancellation(t *testing.T) {
 				<-stall
 				return nil
 			}
-			return ttResponse(200, "ok")
+			return rawResponse(200, "ok")
 		})
 	})
-	noRead := ttNewServer(t, func(c net.Conn) { <-stall })
+	noRead := newRawServer(t, func(c net.Conn) { <-stall })
 
 	t.Run("dial", func(t *testing.T) {
 		tr := &Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}}
-		ttExpectCanceled(t, tr, "GET", srv.URL(), nil)
+		expectCanceled(t, tr, "GET", srv.URL(), nil)
 	})
 	t.Run("write", func(t *testing.T) {
 		tr := &Transport{}
-		ttExpectCanceled(t, tr, "PUT", noRead.URL(), io.LimitReader(ttZeros{}, 1<<30))
+		expectCanceled(t, tr, "PUT", noRead.URL(), io.LimitReader(zeros{}, 1<<30))
 		if st := tr.Stats(); st.Closed[CloseCanceled] != 1 || st.ConnectionsOpen != 0 {
 			t.Errorf("stats: %+v", st.Closed)
 		}
 	})
 	t.Run("headers", func(t *testing.T) {
 		tr := &Transport{}
-		ttExpectCanceled(t, tr, "GET", srv.URL()+"/no-answer", nil)
+		expectCanceled(t, tr, "GET", srv.URL()+"/no-answer", nil)
 		if st := tr.Stats(); st.Closed[CloseCanceled] != 1 || st.ConnectionsOpen != 0 {
 			t.Errorf("stats: %+v", st.Closed)
 		}
@@ -407,9 +407,9 @@ func TestTransportContextCancellation(t *testing.T) {
 	})
 }
 
-// ttExpectCanceled sends a request whose context is cancelled after 50 ms
+// expectCanceled sends a request whose context is cancelled after 50 ms
 // and checks that it fails with context.Canceled, promptly.
-func ttExpectCanceled(t *testing.T, tr *Transport, method, url string, body io.Reader) {
+func expectCanceled(t *testing.T, tr *Transport, method, url string, body io.Reader) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -429,23 +429,23 @@ func ttExpectCanceled(t *testing.T, tr *Transport, method, url string, body io.R
 	}
 }
 
-type ttZeros struct{}
+type zeros struct{}
 
-func (ttZeros) Read(p []byte) (int, error) {
+func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
 
 // A connection the server closed moments after its response: a request
 // that may be retried skips the check before reuse when the connection was
-// used within tFreshIdle, meets the close, and is retried; one that may
+// used within freshIdle, meets the close, and is retried; one that may
 // not be retried is always checked, so the check discards the connection.
 func TestTransportFreshReuseSkipsCheck(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
+	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
-		if _, _, err := ttReadRequest(br); err == nil {
-			c.Write(ttResponse(200, "ok")) // then close, without a Connection: close
+		if _, _, err := readRequest(br); err == nil {
+			c.Write(rawResponse(200, "ok")) // then close, without a Connection: close
 		}
 	})
 	cases := []struct {
@@ -455,16 +455,16 @@ func TestTransportFreshReuseSkipsCheck(t *testing.T) {
 	}{
 		{"GET-fresh", "GET", time.Hour, 0, 1},
 		{"POST-fresh", "POST", time.Hour, 1, 0},
-		{"GET-idle", "GET", tFreshIdle, 1, 0},
+		{"GET-idle", "GET", freshIdle, 1, 0},
 	}
-	saved := tFreshIdle
-	defer func() { tFreshIdle = saved }()
+	saved := freshIdle
+	defer func() { freshIdle = saved }()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tFreshIdle = tc.fresh
+			freshIdle = tc.fresh
 			tr := &Transport{}
 			defer tr.CloseIdleConnections()
-			ttGet(t, tr, srv.URL())
+			get(t, tr, srv.URL())
 			time.Sleep(50 * time.Millisecond) // the FIN arrives; the connection is idle past 5 ms
 			req, _ := http.NewRequest(tc.method, srv.URL(), strings.NewReader("x"))
 			resp, err := tr.RoundTrip(req)

@@ -1,10 +1,10 @@
 //go:build !linux
 
-package holdfast
+package client
 
 // flushAwait writes c.wbuf; the write-and-wait of the Linux build is not
 // used here.
-func (c *tconn) flushAwait() error { return c.flush() }
+func (c *persistConn) flushAwait() error { return c.flush() }
 
 // sendStep is not used here.
-func (c *tconn) sendStep(uintptr) bool { return true }
+func (c *persistConn) sendStep(uintptr) bool { return true }

@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"encoding/base64"
@@ -15,31 +15,33 @@ import (
 	"holdfast/internal/http1"
 )
 
-// tbodyWriter says how a request's body goes out.
-type tbodyWriter struct {
+// bodyWriter says how a request's body goes out.
+type bodyWriter struct {
 	body   io.ReadCloser // nil: no body
 	length int64         // bytes to send; -1: chunked
 	expect bool          // held back until a 100 (or the timeout)
 }
 
-// tbodyReadError is an error from the request's own Body: the request is
+// bodyReadError is an error from the request's own Body: the request is
 // broken, not the connection's peer.
-type tbodyReadError struct{ err error }
+type bodyReadError struct{ err error }
 
-func (e *tbodyReadError) Error() string { return "holdfast: reading request body: " + e.err.Error() }
-func (e *tbodyReadError) Unwrap() error { return e.err }
+func (e *bodyReadError) Error() string {
+	return "holdfast/client: reading request body: " + e.err.Error()
+}
+func (e *bodyReadError) Unwrap() error { return e.err }
 
-// tinvalidRequest is a request that cannot be written; the connection is
+// invalidRequestError is a request that cannot be written; the connection is
 // untouched.
-type tinvalidRequest struct{ msg string }
+type invalidRequestError struct{ msg string }
 
-func (e *tinvalidRequest) Error() string { return "holdfast: invalid request: " + e.msg }
+func (e *invalidRequestError) Error() string { return "holdfast/client: invalid request: " + e.msg }
 
 // writeRequest writes the request head and, unless it waits for a 100, the
 // body. A body that fits the write buffer leaves with the head, in one
 // system call.
-func (c *tconn) writeRequest(req *http.Request) (tbodyWriter, error) {
-	w := tbodyWriter{body: req.Body, length: req.ContentLength}
+func (c *persistConn) writeRequest(req *http.Request) (bodyWriter, error) {
+	w := bodyWriter{body: req.Body, length: req.ContentLength}
 	switch {
 	case w.body == http.NoBody || w.body == nil:
 		w.body, w.length = nil, 0
@@ -65,7 +67,7 @@ func (c *tconn) writeRequest(req *http.Request) (tbodyWriter, error) {
 }
 
 // wroteRequest notes the end of the request and fires WroteRequest.
-func (c *tconn) wroteRequest(err error) {
+func (c *persistConn) wroteRequest(err error) {
 	c.markWritten()
 	if c.trace != nil && c.trace.WroteRequest != nil {
 		c.trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
@@ -75,14 +77,14 @@ func (c *tconn) wroteRequest(err error) {
 // markWritten notes when the request left, for the round trip measured at
 // its first response byte, on the exchanges that measure it (timeRTT).
 // The first mark counts: the write-and-wait path marks before it writes.
-func (c *tconn) markWritten() {
+func (c *persistConn) markWritten() {
 	if c.timeRTT && c.wroteAt.IsZero() {
 		c.wroteAt = time.Now()
 	}
 }
 
 // flush writes out c.wbuf.
-func (c *tconn) flush() error {
+func (c *persistConn) flush() error {
 	err := c.write(c.wbuf)
 	c.wbuf = c.wbuf[:0]
 	return err
@@ -91,24 +93,24 @@ func (c *tconn) flush() error {
 // appendHead appends the request head: request line, Host, the caller's
 // fields (validated: a CR or LF in a value would split the head), and the
 // framing and connection fields the Transport owns.
-func (c *tconn) appendHead(b []byte, req *http.Request, w *tbodyWriter) ([]byte, error) {
+func (c *persistConn) appendHead(b []byte, req *http.Request, w *bodyWriter) ([]byte, error) {
 	method := req.Method
 	if method == "" {
 		method = "GET"
 	}
 	if !http1.ValidFieldName(method) {
-		return b, &tinvalidRequest{fmt.Sprintf("method %q", method)}
+		return b, &invalidRequestError{fmt.Sprintf("method %q", method)}
 	}
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
-	if !tvalidTarget(host) {
-		return b, &tinvalidRequest{fmt.Sprintf("host %q", host)}
+	if !validTarget(host) {
+		return b, &invalidRequestError{fmt.Sprintf("host %q", host)}
 	}
 	b = append(b, method...)
 	b = append(b, ' ')
-	b, err := tappendTarget(b, req.URL)
+	b, err := appendTarget(b, req.URL)
 	if err != nil {
 		return b, err
 	}
@@ -129,16 +131,16 @@ func (c *tconn) appendHead(b []byte, req *http.Request, w *tbodyWriter) ([]byte,
 		case "User-Agent":
 			ua = true
 		case "Connection":
-			closeTok = closeTok || thasToken(vs, "close")
+			closeTok = closeTok || hasToken(vs, "close")
 		case "Expect":
-			w.expect = w.body != nil && thasToken(vs, "100-continue")
+			w.expect = w.body != nil && hasToken(vs, "100-continue")
 		}
 		if !http1.ValidFieldName(k) {
-			return b, &tinvalidRequest{fmt.Sprintf("header field name %q", k)}
+			return b, &invalidRequestError{fmt.Sprintf("header field name %q", k)}
 		}
 		for _, v := range vs {
 			if !http1.ValidFieldValue(v) {
-				return b, &tinvalidRequest{fmt.Sprintf("value of header field %q", k)}
+				return b, &invalidRequestError{fmt.Sprintf("value of header field %q", k)}
 			}
 			if k == "User-Agent" && v == "" {
 				continue
@@ -160,13 +162,13 @@ func (c *tconn) appendHead(b []byte, req *http.Request, w *tbodyWriter) ([]byte,
 		b = append(b, "\r\n"...)
 	}
 	b = c.appendConnection(b, req, closeTok)
-	b = tappendFraming(b, method, req, w)
+	b = appendFraming(b, method, req, w)
 	return append(b, "\r\n"...), nil
 }
 
 // appendConnection asks for the close when the caller or the Transport
 // wants one, and notes that the connection will not be reused.
-func (c *tconn) appendConnection(b []byte, req *http.Request, closeTok bool) []byte {
+func (c *persistConn) appendConnection(b []byte, req *http.Request, closeTok bool) []byte {
 	switch {
 	case closeTok:
 		c.setKeep(CloseClient)
@@ -181,9 +183,9 @@ func (c *tconn) appendConnection(b []byte, req *http.Request, closeTok bool) []b
 	return append(b, "Connection: close\r\n"...)
 }
 
-// tappendFraming appends Content-Length or Transfer-Encoding (and the
+// appendFraming appends Content-Length or Transfer-Encoding (and the
 // Trailer declaration of a chunked body).
-func tappendFraming(b []byte, method string, req *http.Request, w *tbodyWriter) []byte {
+func appendFraming(b []byte, method string, req *http.Request, w *bodyWriter) []byte {
 	switch {
 	case w.body == nil:
 		if method == "POST" || method == "PUT" || method == "PATCH" {
@@ -210,12 +212,12 @@ func tappendFraming(b []byte, method string, req *http.Request, w *tbodyWriter) 
 	return b
 }
 
-// tappendTarget appends the origin-form request target of u.
-func tappendTarget(b []byte, u *url.URL) ([]byte, error) {
+// appendTarget appends the origin-form request target of u.
+func appendTarget(b []byte, u *url.URL) ([]byte, error) {
 	if u.Opaque != "" {
 		s := u.RequestURI()
-		if !tvalidTarget(s) {
-			return b, &tinvalidRequest{fmt.Sprintf("request target %q", s)}
+		if !validTarget(s) {
+			return b, &invalidRequestError{fmt.Sprintf("request target %q", s)}
 		}
 		return append(b, s...), nil
 	}
@@ -223,13 +225,13 @@ func tappendTarget(b []byte, u *url.URL) ([]byte, error) {
 	if p == "" {
 		p = "/"
 	}
-	if !tvalidTarget(p) {
-		return b, &tinvalidRequest{fmt.Sprintf("path %q", p)}
+	if !validTarget(p) {
+		return b, &invalidRequestError{fmt.Sprintf("path %q", p)}
 	}
 	b = append(b, p...)
 	if u.ForceQuery || u.RawQuery != "" {
-		if u.RawQuery != "" && !tvalidTarget(u.RawQuery) {
-			return b, &tinvalidRequest{fmt.Sprintf("query %q", u.RawQuery)}
+		if u.RawQuery != "" && !validTarget(u.RawQuery) {
+			return b, &invalidRequestError{fmt.Sprintf("query %q", u.RawQuery)}
 		}
 		b = append(b, '?')
 		b = append(b, u.RawQuery...)
@@ -237,9 +239,9 @@ func tappendTarget(b []byte, u *url.URL) ([]byte, error) {
 	return b, nil
 }
 
-// tvalidTarget reports whether s holds no controls, spaces or DEL: nothing
+// validTarget reports whether s holds no controls, spaces or DEL: nothing
 // that could end a request line or a field early.
-func tvalidTarget(s string) bool {
+func validTarget(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c == 0x7f {
 			return false
@@ -248,8 +250,8 @@ func tvalidTarget(s string) bool {
 	return s != ""
 }
 
-// thasToken reports whether any of the values lists token.
-func thasToken(vs []string, token string) bool {
+// hasToken reports whether any of the values lists token.
+func hasToken(vs []string, token string) bool {
 	for _, v := range vs {
 		if strings.Contains(v, ",") || len(v) != len(token) {
 			if http1.HasToken([]byte(v), token) {
@@ -266,7 +268,7 @@ func thasToken(vs []string, token string) bool {
 
 // writeBody sends the request body after the head buffered in c.wbuf,
 // and closes the body.
-func (c *tconn) writeBody(req *http.Request, w tbodyWriter) error {
+func (c *persistConn) writeBody(req *http.Request, w bodyWriter) error {
 	if w.body == nil {
 		return c.flushAwait()
 	}
@@ -277,7 +279,7 @@ func (c *tconn) writeBody(req *http.Request, w tbodyWriter) error {
 	return c.writeChunkedBody(w.body, req.Trailer)
 }
 
-func (c *tconn) writeLengthBody(body io.Reader, n int64) error {
+func (c *persistConn) writeLengthBody(body io.Reader, n int64) error {
 	for n > 0 {
 		if len(c.wbuf) == cap(c.wbuf) {
 			if err := c.flush(); err != nil {
@@ -296,7 +298,7 @@ func (c *tconn) writeLengthBody(body io.Reader, n int64) error {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				err = ErrRequestBodyLength
 			}
-			return &tbodyReadError{err}
+			return &bodyReadError{err}
 		}
 	}
 	if !c.bodyStarted {
@@ -305,12 +307,12 @@ func (c *tconn) writeLengthBody(body io.Reader, n int64) error {
 	return c.flush()
 }
 
-// tChunkSize is the largest chunk of a chunked request body.
-const tChunkSize = 16 << 10
+// chunkSize is the largest chunk of a chunked request body.
+const chunkSize = 16 << 10
 
-func (c *tconn) writeChunkedBody(body io.Reader, trailer http.Header) error {
+func (c *persistConn) writeChunkedBody(body io.Reader, trailer http.Header) error {
 	if c.cbuf == nil {
-		c.cbuf = make([]byte, tChunkSize)
+		c.cbuf = make([]byte, chunkSize)
 	}
 	for {
 		k, err := body.Read(c.cbuf)
@@ -325,7 +327,7 @@ func (c *tconn) writeChunkedBody(body io.Reader, trailer http.Header) error {
 			break
 		}
 		if err != nil {
-			return &tbodyReadError{err}
+			return &bodyReadError{err}
 		}
 	}
 	c.wbuf = append(c.wbuf, "0\r\n"...)

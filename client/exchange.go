@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"context"
@@ -16,18 +16,18 @@ import (
 // roundTrip runs one exchange on the connection: write the request, read
 // the response head, and hand the body over. On error the connection is
 // closed, and c.reuseFailed says whether the reuse race is the likely cause.
-func (c *tconn) roundTrip(req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
+func (c *persistConn) roundTrip(req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
 	c.begin(req.Context(), trace)
 	if err := c.ctx.Err(); err != nil {
-		tcloseReqBody(req)
+		closeRequestBody(req)
 		c.end(CloseCanceled)
 		return nil, err
 	}
 	w, err := c.writeRequest(req)
 	if err != nil {
-		var ir *tinvalidRequest
+		var ir *invalidRequestError
 		if errors.As(err, &ir) { // nothing was written: the connection is fine
-			tcloseReqBody(req)
+			closeRequestBody(req)
 			c.requests--
 			c.keep = reasonNone
 			c.end(reasonNone)
@@ -48,27 +48,27 @@ func (c *tconn) roundTrip(req *http.Request, trace *httptrace.ClientTrace) (*htt
 		// A server that timed the idle connection out answered before our
 		// request reached it; for a request that may be retried this is
 		// the reuse race (the response is not about our request).
-		if ok, _ := tcanRetry(req, false); ok {
+		if ok, _ := canRetry(req, false); ok {
 			c.reuseFailed = true
 			c.end(CloseStale)
-			return nil, errors.New("holdfast: 408 on a reused connection")
+			return nil, errReused408
 		}
 	}
 	return c.response(req)
 }
 
-// tSalvageWait bounds the look for a response after a failed write.
-const tSalvageWait = 250 * time.Millisecond
+// salvageWait bounds the look for a response after a failed write.
+const salvageWait = 250 * time.Millisecond
 
 // salvage looks for a response after writing the request failed: a server
 // that refuses a large upload (413) answers early and closes without
 // reading the rest. If a final response head arrived, it is the answer.
-func (c *tconn) salvage(req *http.Request, werr error) *http.Response {
-	var be *tbodyReadError
-	if c.canceled.Load() || errors.As(werr, &be) || c.reused && !c.gotByte && tbroken(werr) && c.w == c.r && !c.bodyStarted {
+func (c *persistConn) salvage(req *http.Request, werr error) *http.Response {
+	var be *bodyReadError
+	if c.canceled.Load() || errors.As(werr, &be) || c.reused && !c.gotByte && closedByPeer(werr) && c.in.Len() == 0 && !c.bodyStarted {
 		return nil // nothing to find, or the reuse race: let RoundTrip decide
 	}
-	c.nc.SetReadDeadline(time.Now().Add(tSalvageWait))
+	c.nc.SetReadDeadline(time.Now().Add(salvageWait))
 	err := c.readHead()
 	c.nc.SetReadDeadline(time.Time{})
 	if err != nil || c.head.Status < 200 || http1.ResponseFraming(req.Method, &c.head) == http1.Tunnel {
@@ -83,16 +83,16 @@ func (c *tconn) salvage(req *http.Request, werr error) *http.Response {
 }
 
 // begin prepares the connection for one exchange.
-func (c *tconn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
+func (c *persistConn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 	c.ctx, c.trace = ctx, trace
 	c.reused = c.requests > 0
 	c.requests++
 	c.gotByte, c.reuseFailed, c.keep, c.bodyStarted = false, false, reasonNone, false
 	c.wroteAt, c.pending = time.Time{}, nil
 	// The round trip matters only for a server's Keep-Alive timeout hint
-	// (see tHintMargin); reading the clock costs, so it is measured on the
+	// (see hintMargin); reading the clock costs, so it is measured on the
 	// first exchange and then only while the server gives hints.
-	c.timeRTT = c.requests == 1 || c.hintT >= 0
+	c.timeRTT = c.requests == 1 || c.hintTimeout >= 0
 	c.stopCancel = nil
 	if ctx.Done() != nil {
 		c.stopCancel = context.AfterFunc(ctx, c.abortFn)
@@ -104,19 +104,19 @@ func (c *tconn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 
 // fail ends an exchange that failed: it closes the connection and turns
 // err into what RoundTrip returns.
-func (c *tconn) fail(err error, writing bool) error {
+func (c *persistConn) fail(err error, writing bool) error {
 	if c.canceled.Load() {
 		ctx := c.ctx
 		c.end(CloseCanceled)
 		return ctx.Err()
 	}
-	var be *tbodyReadError
+	var be *bodyReadError
 	isBody := errors.As(err, &be)
-	if c.reused && !c.gotByte && !isBody && tbroken(err) {
+	if c.reused && !c.gotByte && !isBody && closedByPeer(err) {
 		c.reuseFailed = true
 	}
-	reason := tclassify(err, writing)
-	var te *ttimeoutError
+	reason := classify(err, writing)
+	var te *headerTimeoutError
 	switch {
 	case errors.As(err, &te):
 		reason = CloseResponseTimeout
@@ -129,10 +129,10 @@ func (c *tconn) fail(err error, writing bool) error {
 
 // end finishes an exchange. reasonNone gives the connection back to the
 // pool (if it may serve another request); any other reason closes it.
-func (c *tconn) end(reason CloseReason) {
-	c.xmu.Lock()
-	c.xgen++
-	c.xmu.Unlock()
+func (c *persistConn) end(reason CloseReason) {
+	c.endMu.Lock()
+	c.ended++
+	c.endMu.Unlock()
 	if c.stopCancel != nil && !c.stopCancel() {
 		reason = CloseCanceled // the hook ran: nc is closed
 	}
@@ -142,7 +142,7 @@ func (c *tconn) end(reason CloseReason) {
 	if reason != reasonNone {
 		c.h.closeConn(c, reason)
 		if trace != nil && trace.PutIdleConn != nil {
-			trace.PutIdleConn(errTNotPooled)
+			trace.PutIdleConn(errNotPooled)
 		}
 		return
 	}
@@ -151,17 +151,15 @@ func (c *tconn) end(reason CloseReason) {
 		if pooled {
 			trace.PutIdleConn(nil)
 		} else {
-			trace.PutIdleConn(errTNotPooled)
+			trace.PutIdleConn(errNotPooled)
 		}
 	}
 }
 
-var errTNotPooled = errors.New("holdfast: connection not kept")
-
 // awaitHead reads interim responses until the final response head is
 // parsed, sending the request body on a 100 (or on the timeout) when the
 // request expects 100-continue.
-func (c *tconn) awaitHead(req *http.Request, w *tbodyWriter) error {
+func (c *persistConn) awaitHead(req *http.Request, w *bodyWriter) error {
 	cfg := &c.h.t.cfg
 	waiting := w.expect
 	if waiting {
@@ -182,9 +180,9 @@ func (c *tconn) awaitHead(req *http.Request, w *tbodyWriter) error {
 		}
 		if err != nil {
 			if cfg.headerTimeout > 0 && !waiting && errors.Is(err, os.ErrDeadlineExceeded) && !c.canceled.Load() {
-				return &ttimeoutError{}
+				return &headerTimeoutError{}
 			}
-			return fmt.Errorf("holdfast: reading response head: %w", err)
+			return fmt.Errorf("holdfast/client: reading response head: %w", err)
 		}
 		status := c.head.Status
 		if status >= 200 {
@@ -203,8 +201,8 @@ func (c *tconn) awaitHead(req *http.Request, w *tbodyWriter) error {
 		if status == 101 {
 			return ErrUpgradeUnsupported
 		}
-		if interim >= tMaxInterim {
-			return fmt.Errorf("holdfast: more than %d interim responses", tMaxInterim)
+		if interim >= maxInterim {
+			return fmt.Errorf("%w: more than %d", errTooManyInterim, maxInterim)
 		}
 		c.interim(status)
 		if status == 100 && waiting {
@@ -217,11 +215,11 @@ func (c *tconn) awaitHead(req *http.Request, w *tbodyWriter) error {
 }
 
 // readHead reads until one response head is parsed into c.head.
-func (c *tconn) readHead() error {
-	limit := c.h.t.cfg.maxHead + tReadBufSize
+func (c *persistConn) readHead() error {
+	limit := c.h.t.cfg.maxHead + readBufSize
 	for {
-		if c.w > c.r {
-			n, err := c.parser.ParseResponse(c.rbuf[c.r:c.w], &c.head)
+		if c.in.Len() > 0 {
+			n, err := c.parser.ParseResponse(c.in.Unread(), &c.head)
 			if err != nil {
 				return err
 			}
@@ -237,7 +235,7 @@ func (c *tconn) readHead() error {
 }
 
 // interim consumes a 1xx head and fires its hooks.
-func (c *tconn) interim(status int) {
+func (c *persistConn) interim(status int) {
 	tr := c.trace
 	if status == 100 && tr != nil && tr.Got100Continue != nil {
 		tr.Got100Continue()
@@ -250,13 +248,13 @@ func (c *tconn) interim(status int) {
 		}
 		tr.Got1xxResponse(status, h)
 	}
-	c.r += c.headLen
+	c.in.Consume(c.headLen)
 	c.parser.Reset()
 }
 
 // sendBody writes the request body held back for 100-continue, and re-arms
 // the response header timeout.
-func (c *tconn) sendBody(req *http.Request, w *tbodyWriter, headerTimeout time.Duration) error {
+func (c *persistConn) sendBody(req *http.Request, w *bodyWriter, headerTimeout time.Duration) error {
 	c.nc.SetReadDeadline(time.Time{})
 	err := c.writeBody(req, *w)
 	w.body = nil // closed by writeBody
@@ -270,10 +268,10 @@ func (c *tconn) sendBody(req *http.Request, w *tbodyWriter, headerTimeout time.D
 	return nil
 }
 
-// ttimeoutError is the response header timeout, with net.Error's Timeout.
-type ttimeoutError struct{}
+// headerTimeoutError is the response header timeout, with net.Error's Timeout.
+type headerTimeoutError struct{}
 
-func (*ttimeoutError) Error() string   { return ErrResponseHeaderTimeout.Error() }
-func (*ttimeoutError) Timeout() bool   { return true }
-func (*ttimeoutError) Temporary() bool { return true }
-func (*ttimeoutError) Unwrap() error   { return ErrResponseHeaderTimeout }
+func (*headerTimeoutError) Error() string   { return ErrResponseHeaderTimeout.Error() }
+func (*headerTimeoutError) Timeout() bool   { return true }
+func (*headerTimeoutError) Temporary() bool { return true }
+func (*headerTimeoutError) Unwrap() error   { return ErrResponseHeaderTimeout }

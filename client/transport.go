@@ -1,15 +1,17 @@
-package holdfast
+package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 
+	"holdfast/internal/setting"
 	"holdfast/internal/sockopt"
 )
 
@@ -17,7 +19,7 @@ import (
 // connection pool reuses persistent connections safely. The zero value is
 // ready to use:
 //
-//	client := &http.Client{Transport: &holdfast.Transport{}}
+//	client := &http.Client{Transport: &client.Transport{}}
 //
 // Connections are pooled per host (the URL's host[:port]) and reused hottest
 // first. A pooled connection is retired before the server may close it: at
@@ -45,6 +47,9 @@ import (
 // with io.EOF when the framing shows the end); closing one early drains the
 // rest if it is within DrainLimit, or closes the connection.
 //
+// Every connection closes with one CloseReason, counted in Stats along with
+// dials, reuses, reuse failures and retries.
+//
 // httptrace.ClientTrace hooks fire as with net/http: GetConn, GotConn (with
 // Reused, WasIdle and IdleTime), PutIdleConn, WroteHeaderField,
 // WroteHeaders, Wait100Continue, Got100Continue, Got1xxResponse,
@@ -53,11 +58,15 @@ import (
 // the request's context (a custom DialContext fires them if it dials with
 // that context through a net.Dialer).
 //
-// Fields follow Policy's convention: zero means the default documented on
-// the field, a negative value means "none". Fields must not be changed after
-// the first request. The Transport does not speak TLS (https fails with
-// ErrTLSUnsupported), HTTP/2, or through proxies (http.ProxyFromEnvironment
-// is not consulted), and it never adds Accept-Encoding nor decompresses.
+// For every duration and count, zero means the default documented on the
+// field and a negative value means "none", as in the server's Policy.
+// Fields must not be changed after the first request.
+//
+// The Transport speaks HTTP/1.x over plain TCP only: it does not speak TLS
+// (an https URL fails with ErrTLSUnsupported) or HTTP/2, does not go
+// through proxies (http.ProxyFromEnvironment is not consulted), does not
+// hand connections over on a 101 (ErrUpgradeUnsupported), and never adds
+// Accept-Encoding nor decompresses.
 type Transport struct {
 	// DialContext dials the TCP connections. Default: net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -91,8 +100,8 @@ type Transport struct {
 	IdleTimeout time.Duration
 
 	// MaxAge caps a connection's lifetime, so that a long-lived client
-	// re-resolves and re-balances now and then. Default 1 h, the server's
-	// DefaultMaxAge.
+	// re-resolves and re-balances now and then. Default 1 h, as the
+	// server's.
 	MaxAge time.Duration
 
 	// MaxRequestsPerConn caps the requests sent on one connection. Default:
@@ -121,43 +130,63 @@ type Transport struct {
 	// for one request.
 	DisableKeepAlives bool
 
-	// TCP keepalive and TCP_USER_TIMEOUT on every dialed connection, with
-	// the meaning and the defaults of the Policy fields of the same names
-	// (keepalive on, 30 s idle, 10 s interval, 4 probes, user timeout 70 s).
-	TCPKeepAlive         Toggle
-	TCPKeepAliveIdle     time.Duration
+	// DisableTCPKeepAlive turns TCP keepalive probes off on dialed
+	// connections. They are on by default: they find a server host that
+	// crashed or became unreachable while a connection sat in the pool or
+	// waited for a slow response, and keep NAT and firewall state alive.
+	DisableTCPKeepAlive bool
+
+	// TCPKeepAliveIdle is the quiet time before the first probe. Default
+	// 30 s.
+	TCPKeepAliveIdle time.Duration
+
+	// TCPKeepAliveInterval is the time between unanswered probes. Default
+	// 10 s.
 	TCPKeepAliveInterval time.Duration
-	TCPKeepAliveCount    int
-	TCPUserTimeout       time.Duration
+
+	// TCPKeepAliveCount is the number of unanswered probes after which the
+	// server is declared dead: with the defaults, 70 s after it went
+	// silent. Default 4.
+	TCPKeepAliveCount int
+
+	// TCPUserTimeout (Linux) bounds how long a sent request may stay
+	// unacknowledged before the connection is dropped: keepalive probes
+	// are not sent while data is in flight. Default: Idle + Interval×Count
+	// (70 s); none when keepalive is disabled. Negative: the system's
+	// value (about 15 minutes of retransmissions).
+	TCPUserTimeout time.Duration
 
 	initOnce sync.Once
-	cfg      tconfig // resolved at the first request, read-only after
+	cfg      config // resolved at the first request, read-only after
 
 	mu    sync.RWMutex
-	hosts map[string]*thost // guarded by mu; keyed by URL.Host
+	hosts map[string]*hostPool // guarded by mu; keyed by URL.Host
 
-	stats tstats
+	stats counters
 }
 
-// Defaults of the Transport fields that have no Policy counterpart.
+// Defaults of the Transport fields (the TCP keepalive ones are documented
+// on the fields).
 const (
 	DefaultDialTimeout            = 30 * time.Second
 	DefaultMaxIdlePerHost         = 64
-	DefaultTransportIdleTimeout   = 50 * time.Second
+	DefaultIdleTimeout            = 50 * time.Second
+	DefaultMaxAge                 = time.Hour
 	DefaultExpectContinueTimeout  = time.Second
+	DefaultDrainLimit             = 256 << 10
 	DefaultMaxResponseHeaderBytes = 64 << 10
 )
 
 // Hint margin parameters (see Transport.IdleTimeout) and the drain bound.
 const (
-	tHintMinMargin = 500 * time.Millisecond
-	tDrainTimeout  = time.Second
-	tMaxInterim    = 8 // 1xx responses accepted before a final one
+	hintMinMargin = 500 * time.Millisecond
+	drainTimeout  = time.Second
+	maxInterim    = 8 // 1xx responses accepted before a final one
 )
 
-// tconfig is a Transport with every default resolved: durations and counts
+// config is a Transport with every default resolved: durations and counts
 // are positive, or zero for "none".
-type tconfig struct {
+type config struct {
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
 	dialTimeout   time.Duration
 	maxIdle       int
@@ -175,33 +204,32 @@ type tconfig struct {
 
 func (t *Transport) init() {
 	t.initOnce.Do(func() {
-		p := Policy{
-			TCPKeepAlive:         t.TCPKeepAlive,
-			TCPKeepAliveIdle:     t.TCPKeepAliveIdle,
-			TCPKeepAliveInterval: t.TCPKeepAliveInterval,
-			TCPKeepAliveCount:    t.TCPKeepAliveCount,
-			TCPUserTimeout:       t.TCPUserTimeout,
-		}.resolve()
-		t.cfg = tconfig{
+		t.cfg = config{
 			dial:          t.DialContext,
-			dialTimeout:   durOr(t.DialTimeout, DefaultDialTimeout),
-			maxIdle:       intOr(t.MaxIdlePerHost, DefaultMaxIdlePerHost),
-			maxConns:      intOr(t.MaxConnsPerHost, 0),
-			idleTimeout:   durOr(t.IdleTimeout, DefaultTransportIdleTimeout),
-			maxAge:        durOr(t.MaxAge, DefaultMaxAge),
-			maxRequests:   intOr(t.MaxRequestsPerConn, 0),
-			headerTimeout: durOr(t.ResponseHeaderTimeout, 0),
-			continueWait:  durOr(t.ExpectContinueTimeout, DefaultExpectContinueTimeout),
-			drainLimit:    int64(intOr(int(t.DrainLimit), DefaultDrainLimit)),
-			maxHead:       intOr(t.MaxResponseHeaderBytes, DefaultMaxResponseHeaderBytes),
+			dialTimeout:   setting.Or(t.DialTimeout, DefaultDialTimeout),
+			maxIdle:       setting.Or(t.MaxIdlePerHost, DefaultMaxIdlePerHost),
+			maxConns:      setting.Or(t.MaxConnsPerHost, 0),
+			idleTimeout:   setting.Or(t.IdleTimeout, DefaultIdleTimeout),
+			maxAge:        setting.Or(t.MaxAge, DefaultMaxAge),
+			maxRequests:   setting.Or(t.MaxRequestsPerConn, 0),
+			headerTimeout: setting.Or(t.ResponseHeaderTimeout, 0),
+			continueWait:  setting.Or(t.ExpectContinueTimeout, DefaultExpectContinueTimeout),
+			drainLimit:    setting.Or(t.DrainLimit, DefaultDrainLimit),
+			maxHead:       setting.Or(t.MaxResponseHeaderBytes, DefaultMaxResponseHeaderBytes),
 			keepAlivesOff: t.DisableKeepAlives,
-			sock:          p.sock,
+			sock: sockopt.Settings{
+				KeepAliveOff: t.DisableTCPKeepAlive,
+				Idle:         t.TCPKeepAliveIdle,
+				Interval:     t.TCPKeepAliveInterval,
+				Count:        t.TCPKeepAliveCount,
+				UserTimeout:  t.TCPUserTimeout,
+			}.Resolve(),
 		}
 		if t.cfg.dial == nil {
-			d := &net.Dialer{KeepAlive: -1} // set by sockopt below, like the server's
+			d := &net.Dialer{KeepAlive: -1} // set by sockopt.Apply after the dial
 			t.cfg.dial = d.DialContext
 		}
-		t.hosts = make(map[string]*thost)
+		t.hosts = make(map[string]*hostPool)
 	})
 }
 
@@ -212,24 +240,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.init()
 	h, err := t.hostFor(req)
 	if err != nil {
-		tcloseReqBody(req)
+		closeRequestBody(req)
 		return nil, err
 	}
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	t.stats.requests.Add(1)
 	forceNew := false
-	retryable, _ := tcanRetry(req, false)
+	retryable, _ := canRetry(req, false)
 	for {
 		c, err := h.getConn(ctx, trace, forceNew, retryable)
-		if err == errTHostGone {
+		if err == errHostGone {
 			if h, err = t.hostFor(req); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		if err != nil {
-			tcloseReqBody(req)
+			closeRequestBody(req)
 			return nil, err
 		}
 		resp, err := c.roundTrip(req, trace)
@@ -240,11 +268,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		t.stats.reuseFailures.Add(1)
-		retry, why := tcanRetry(req, forceNew)
+		retry, why := canRetry(req, forceNew)
 		if !retry {
-			return nil, &treuseError{method: req.Method, why: why, idle: c.idleFor, err: err}
+			return nil, &reuseError{method: req.Method, why: why, idle: c.idleFor, err: err}
 		}
-		req, err = trewind(req)
+		req, err = rewindBody(req)
 		if err != nil {
 			return nil, err
 		}
@@ -253,73 +281,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// tcanRetry says whether a request that failed on a reused connection
-// before any response byte may be sent again, and if not, why.
-func tcanRetry(req *http.Request, retried bool) (bool, string) {
-	switch {
-	case retried:
-		return false, "it was already retried once"
-	case !tidempotent(req):
-		return false, req.Method + " is not idempotent and has no Idempotency-Key"
-	case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
-		return false, "its body cannot be replayed (no GetBody)"
-	}
-	return true, ""
-}
-
-func tidempotent(req *http.Request) bool {
-	switch req.Method {
-	case "", "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
-		return true
-	}
-	_, ok := req.Header["Idempotency-Key"]
-	if !ok {
-		_, ok = req.Header["X-Idempotency-Key"]
-	}
-	return ok
-}
-
-// trewind returns a copy of req with a fresh body from GetBody.
-func trewind(req *http.Request) (*http.Request, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return req, nil
-	}
-	body, err := req.GetBody()
-	if err != nil {
-		return nil, fmt.Errorf("holdfast: replaying the request body: %w", err)
-	}
-	r := *req
-	r.Body = body
-	return &r, nil
-}
-
-func tcloseReqBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
-	}
-}
-
-// treuseError is the error of a request that failed on a reused connection
-// and was not retried.
-type treuseError struct {
-	method string
-	why    string
-	idle   time.Duration
-	err    error
-}
-
-func (e *treuseError) Error() string {
-	return fmt.Sprintf("%v: %s request not retried because %s (the connection had been idle %v): %v",
-		ErrReusedConnClosed, e.method, e.why, e.idle.Round(time.Millisecond), e.err)
-}
-
-func (e *treuseError) Unwrap() []error { return []error{ErrReusedConnClosed, e.err} }
-
 // hostFor finds or makes the pool of the request's host.
-func (t *Transport) hostFor(req *http.Request) (*thost, error) {
+func (t *Transport) hostFor(req *http.Request) (*hostPool, error) {
 	u := req.URL
 	if u == nil {
-		return nil, errors.New("holdfast: nil Request.URL")
+		return nil, errNilURL
 	}
 	switch u.Scheme {
 	case "http":
@@ -329,7 +295,7 @@ func (t *Transport) hostFor(req *http.Request) (*thost, error) {
 		return nil, fmt.Errorf("%w %q", ErrUnsupportedScheme, u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, errors.New("holdfast: no Host in request URL")
+		return nil, errNoHost
 	}
 	t.mu.RLock()
 	h := t.hosts[u.Host]
@@ -340,7 +306,7 @@ func (t *Transport) hostFor(req *http.Request) (*thost, error) {
 	return t.newHost(u.Host)
 }
 
-func (t *Transport) newHost(key string) (*thost, error) {
+func (t *Transport) newHost(key string) (*hostPool, error) {
 	addr := key
 	host, port, err := net.SplitHostPort(key)
 	if err != nil || port == "" {
@@ -356,7 +322,7 @@ func (t *Transport) newHost(key string) (*thost, error) {
 	if h := t.hosts[key]; h != nil {
 		return h, nil
 	}
-	h := &thost{t: t, key: key, addr: addr}
+	h := &hostPool{t: t, key: key, addr: addr}
 	t.hosts[key] = h
 	return h, nil
 }
@@ -366,21 +332,23 @@ func (t *Transport) newHost(key string) (*thost, error) {
 // CloseIdleConnections.
 func (t *Transport) CloseIdleConnections() {
 	t.init()
-	t.mu.Lock()
-	hosts := make([]*thost, 0, len(t.hosts))
-	for _, h := range t.hosts {
-		hosts = append(hosts, h)
-	}
-	t.mu.Unlock()
-	for _, h := range hosts {
+	for _, h := range t.hostPools() {
 		h.closeIdle(CloseIdleConns)
 		t.dropIfEmpty(h)
 	}
 }
 
+// hostPools lists the host pools, so that they can be worked on without
+// holding t.mu.
+func (t *Transport) hostPools() []*hostPool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return slices.Collect(maps.Values(t.hosts))
+}
+
 // dropIfEmpty forgets a host that has no connection and no waiter, so that
 // a client that talks to many hosts over time does not keep them all.
-func (t *Transport) dropIfEmpty(h *thost) {
+func (t *Transport) dropIfEmpty(h *hostPool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	h.mu.Lock()

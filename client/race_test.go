@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"context"
@@ -28,14 +28,14 @@ import (
 // No hint is advertised: only the check before reuse and the retry protect
 // the requests.
 const (
-	ttRaceIdle     = 300 * time.Millisecond
-	ttRaceRequests = 2000
-	ttRaceCallers  = 32
+	raceIdle     = 300 * time.Millisecond
+	raceRequests = 2000
+	raceCallers  = 32
 )
 
-// ttRelay is a TCP proxy that delays every segment by 10–25 ms in each
+// relay is a TCP proxy that delays every segment by 10–25 ms in each
 // direction, keeping order, and passes FINs and resets on.
-type ttRelay struct {
+type relay struct {
 	ln     net.Listener
 	target string
 	wg     sync.WaitGroup
@@ -44,21 +44,21 @@ type ttRelay struct {
 	closed bool
 }
 
-func ttNewRelay(t testing.TB, target string) *ttRelay {
+func newRelay(t testing.TB, target string) *relay {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &ttRelay{ln: ln, target: target, conns: make(map[net.Conn]bool)}
+	r := &relay{ln: ln, target: target, conns: make(map[net.Conn]bool)}
 	r.wg.Add(1)
 	go r.accept()
 	t.Cleanup(r.Close)
 	return r
 }
 
-func (r *ttRelay) URL() string { return "http://" + r.ln.Addr().String() }
+func (r *relay) URL() string { return "http://" + r.ln.Addr().String() }
 
-func (r *ttRelay) track(c net.Conn) bool {
+func (r *relay) track(c net.Conn) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -69,7 +69,7 @@ func (r *ttRelay) track(c net.Conn) bool {
 	return true
 }
 
-func (r *ttRelay) accept() {
+func (r *relay) accept() {
 	defer r.wg.Done()
 	for {
 		down, err := r.ln.Accept()
@@ -92,8 +92,8 @@ func (r *ttRelay) accept() {
 	}
 }
 
-// ttSegment is data (or the end: eof, or a reset) due at a time.
-type ttSegment struct {
+// segment is data (or the end: eof, or a reset) due at a time.
+type segment struct {
 	data  []byte
 	at    time.Time
 	eof   bool
@@ -102,8 +102,8 @@ type ttSegment struct {
 
 // pipe copies src to dst through a delay line: a reader goroutine stamps
 // each segment with its delivery time, a writer delivers it then.
-func (r *ttRelay) pipe(src, dst *net.TCPConn) {
-	line := make(chan ttSegment, 4096)
+func (r *relay) pipe(src, dst *net.TCPConn) {
+	line := make(chan segment, 4096)
 	go func() { // reader
 		defer r.wg.Done()
 		var last time.Time
@@ -116,10 +116,10 @@ func (r *ttRelay) pipe(src, dst *net.TCPConn) {
 			}
 			last = at
 			if n > 0 {
-				line <- ttSegment{data: buf[:n], at: at}
+				line <- segment{data: buf[:n], at: at}
 			}
 			if err != nil {
-				line <- ttSegment{at: at, eof: errors.Is(err, io.EOF), reset: !errors.Is(err, io.EOF)}
+				line <- segment{at: at, eof: errors.Is(err, io.EOF), reset: !errors.Is(err, io.EOF)}
 				close(line)
 				return
 			}
@@ -144,7 +144,7 @@ func (r *ttRelay) pipe(src, dst *net.TCPConn) {
 	}
 }
 
-func (r *ttRelay) Close() {
+func (r *relay) Close() {
 	r.mu.Lock()
 	r.closed = true
 	r.ln.Close()
@@ -155,16 +155,16 @@ func (r *ttRelay) Close() {
 	r.wg.Wait()
 }
 
-// ttRaceResult counts what a race run saw.
-type ttRaceResult struct {
+// raceResult counts what a race run saw.
+type raceResult struct {
 	requests, failures atomic.Int64
 	firstErr           atomic.Value
 }
 
-// ttRunRace sends n requests (GET and PUT) from callers goroutines spaced
+// runRace sends n requests (GET and PUT) from callers goroutines spaced
 // 0.85–1.15 × idle apart, and counts the failures.
-func ttRunRace(t testing.TB, rt http.RoundTripper, url string, n, callers int, idle time.Duration) *ttRaceResult {
-	res := &ttRaceResult{}
+func runRace(t testing.TB, rt http.RoundTripper, url string, n, callers int, idle time.Duration) *raceResult {
+	res := &raceResult{}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -180,7 +180,7 @@ func ttRunRace(t testing.TB, rt http.RoundTripper, url string, n, callers int, i
 				}
 				time.Sleep(time.Duration(f * float64(idle)))
 				res.requests.Add(1)
-				if err := ttRaceRequest(ctx, rt, url, i); err != nil {
+				if err := raceRequest(ctx, rt, url, i); err != nil {
 					res.failures.Add(1)
 					res.firstErr.CompareAndSwap(nil, err)
 				}
@@ -191,7 +191,7 @@ func ttRunRace(t testing.TB, rt http.RoundTripper, url string, n, callers int, i
 	return res
 }
 
-func ttRaceRequest(ctx context.Context, rt http.RoundTripper, url string, i int) error {
+func raceRequest(ctx context.Context, rt http.RoundTripper, url string, i int) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	method, body := "GET", io.Reader(nil)
@@ -217,9 +217,9 @@ func ttRaceRequest(ctx context.Context, rt http.RoundTripper, url string, i int)
 	return nil
 }
 
-// ttRaceServers starts the servers under test, each behind its own relay,
+// raceServers starts the servers under test, each behind its own relay,
 // and returns their URLs by name.
-func ttRaceServers(t *testing.T, idle time.Duration) map[string]string {
+func raceServers(t *testing.T, idle time.Duration) map[string]string {
 	urls := map[string]string{}
 	srv := &http.Server{
 		IdleTimeout: idle,
@@ -234,21 +234,21 @@ func ttRaceServers(t *testing.T, idle time.Duration) map[string]string {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	urls["nethttp"] = ttNewRelay(t, ln.Addr().String()).URL()
+	urls["nethttp"] = newRelay(t, ln.Addr().String()).URL()
 	urls["nginx"] = "" // skipped when nginx is missing
-	if addr, ok := ttStartNginx(t, idle); ok {
-		urls["nginx"] = ttNewRelay(t, addr).URL()
+	if addr, ok := startNginx(t, idle); ok {
+		urls["nginx"] = newRelay(t, addr).URL()
 	}
 	return urls
 }
 
 func TestTransportReuseRace(t *testing.T) {
 	leakcheck.Check(t)
-	n, callers := ttRaceRequests, ttRaceCallers
+	n, callers := raceRequests, raceCallers
 	if testing.Short() {
 		n, callers = 200, 16
 	}
-	for name, url := range ttRaceServers(t, ttRaceIdle) {
+	for name, url := range raceServers(t, raceIdle) {
 		t.Run(name, func(t *testing.T) {
 			if url == "" {
 				t.Skip("nginx binary not found (apt-get install nginx-light)")
@@ -256,7 +256,7 @@ func TestTransportReuseRace(t *testing.T) {
 			tr := &Transport{}
 			defer tr.CloseIdleConnections()
 			start := time.Now()
-			res := ttRunRace(t, tr, url, n, callers, ttRaceIdle)
+			res := runRace(t, tr, url, n, callers, raceIdle)
 			st := tr.Stats()
 			t.Logf("holdfast vs %s: %d requests in %v, %d failed; dials %d, reuses %d, stale discarded %d, reuse failures %d, retries %d",
 				name, res.requests.Load(), time.Since(start).Round(time.Millisecond), res.failures.Load(),
@@ -283,26 +283,26 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 		t.Skip("set HOLDFAST_BASELINE=1 to measure net/http's Transport in the reuse race")
 	}
 	leakcheck.Check(t)
-	n, callers := ttRaceRequests, ttRaceCallers
+	n, callers := raceRequests, raceCallers
 	if testing.Short() {
 		n, callers = 200, 16
 	}
-	for name, url := range ttRaceServers(t, ttRaceIdle) {
+	for name, url := range raceServers(t, raceIdle) {
 		t.Run(name, func(t *testing.T) {
 			if url == "" {
 				t.Skip("nginx binary not found (apt-get install nginx-light)")
 			}
 			tr := &http.Transport{MaxIdleConnsPerHost: 64}
 			defer tr.CloseIdleConnections()
-			res := ttRunRace(t, tr, url, n, callers, ttRaceIdle)
+			res := runRace(t, tr, url, n, callers, raceIdle)
 			t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())
 		})
 	}
 }
 
-// ttStartNginx starts nginx on an ephemeral port with keepalive_timeout
+// startNginx starts nginx on an ephemeral port with keepalive_timeout
 // idle, or skips that part (reported, not failed) when nginx is missing.
-func ttStartNginx(t *testing.T, idle time.Duration) (string, bool) {
+func startNginx(t *testing.T, idle time.Duration) (string, bool) {
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
@@ -316,7 +316,7 @@ func ttStartNginx(t *testing.T, idle time.Duration) (string, bool) {
 		return "", false
 	}
 	for attempt := 0; attempt < 5; attempt++ {
-		if addr, ok := ttTryNginx(t, bin, idle); ok {
+		if addr, ok := tryNginx(t, bin, idle); ok {
 			return addr, true
 		}
 	}
@@ -324,7 +324,7 @@ func ttStartNginx(t *testing.T, idle time.Duration) (string, bool) {
 	return "", false
 }
 
-func ttTryNginx(t *testing.T, bin string, idle time.Duration) (string, bool) {
+func tryNginx(t *testing.T, bin string, idle time.Duration) (string, bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package holdfast_test
+package client_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"holdfast"
+	"holdfast/client"
 )
 
 // A Transport's zero value is ready to use with http.Client.
@@ -18,9 +18,9 @@ func ExampleTransport() {
 	}))
 	defer srv.Close()
 
-	client := &http.Client{Transport: &holdfast.Transport{}}
-	defer client.CloseIdleConnections()
-	resp, err := client.Get(srv.URL + "/?name=gopher")
+	httpClient := &http.Client{Transport: &client.Transport{}}
+	defer httpClient.CloseIdleConnections()
+	resp, err := httpClient.Get(srv.URL + "/?name=gopher")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,7 +33,7 @@ func ExampleTransport() {
 
 // Pool limits and timeouts are fields; zero keeps the documented default.
 func ExampleTransport_configured() {
-	tr := &holdfast.Transport{
+	tr := &client.Transport{
 		MaxIdlePerHost:        16,
 		MaxConnsPerHost:       64, // callers wait beyond it, until their context ends
 		IdleTimeout:           30 * time.Second,
@@ -41,8 +41,8 @@ func ExampleTransport_configured() {
 		TCPKeepAliveIdle:      15 * time.Second,
 	}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: time.Minute}
-	_ = client
+	httpClient := &http.Client{Transport: tr, Timeout: time.Minute}
+	_ = httpClient
 	// Output:
 }
 
@@ -54,10 +54,10 @@ func ExampleTransport_Stats() {
 	}))
 	defer srv.Close()
 
-	tr := &holdfast.Transport{}
-	client := &http.Client{Transport: tr}
+	tr := &client.Transport{}
+	httpClient := &http.Client{Transport: tr}
 	for i := 0; i < 3; i++ {
-		resp, err := client.Post(srv.URL, "text/plain", strings.NewReader("data"))
+		resp, err := httpClient.Post(srv.URL, "text/plain", strings.NewReader("data"))
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -65,11 +65,11 @@ func ExampleTransport_Stats() {
 		io.Copy(io.Discard, resp.Body) // read to the end: the connection goes back to the pool
 		resp.Body.Close()
 	}
-	client.CloseIdleConnections()
+	httpClient.CloseIdleConnections()
 
 	st := tr.Stats()
 	fmt.Println("requests:", st.Requests, "dials:", st.Dials, "reuses:", st.Reuses)
-	fmt.Println("closed by CloseIdleConnections:", st.Closed[holdfast.CloseIdleConns])
+	fmt.Println("closed by CloseIdleConnections:", st.Closed[client.CloseIdleConns])
 	// Output:
 	// requests: 3 dials: 1 reuses: 2
 	// closed by CloseIdleConnections: 1

@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 	"testing"
 )
 
-// ttFastResponder answers every request head on the connection with a
+// fastResponder answers every request head on the connection with a
 // fixed 200 response, without parsing beyond the end of each head: the
 // cheapest server there is, so that a benchmark measures the client.
-func ttFastResponder(c net.Conn) {
+func fastResponder(c net.Conn) {
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Thu, 26 Nov 2026 12:00:00 GMT\r\nContent-Length: 13\r\n\r\nHello, World!")
 	buf := make([]byte, 8<<10)
 	var out []byte
@@ -49,13 +49,13 @@ func ttFastResponder(c net.Conn) {
 // machine, or compare cpu-ns/op (this process's CPU per request, server
 // included).
 func BenchmarkTransport(b *testing.B) {
-	srv := ttNewServer(b, ttFastResponder)
+	srv := newRawServer(b, fastResponder)
 	url := srv.URL() + "/bench"
 	run := func(b *testing.B, rt http.RoundTripper) {
 		b.ReportAllocs()
 		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
 		b.ResetTimer()
-		cpu := ttCPUTime()
+		cpu := cpuTime()
 		b.RunParallel(func(pb *testing.PB) {
 			req, _ := http.NewRequest("GET", url, nil) // one per caller, reused
 			for pb.Next() {
@@ -72,7 +72,7 @@ func BenchmarkTransport(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		// Client and server CPU together: the server's share is the same
 		// for both transports.
-		b.ReportMetric(float64(ttCPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 	}
 	b.Run("holdfast", func(b *testing.B) {
 		tr := &Transport{MaxIdlePerHost: 128}

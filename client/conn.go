@@ -1,9 +1,8 @@
-package holdfast
+package client
 
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http/httptrace"
 	"os"
@@ -13,20 +12,21 @@ import (
 	"time"
 
 	"holdfast/internal/http1"
+	"holdfast/internal/readbuf"
 	"holdfast/internal/sockopt"
 )
 
-// tconn is one client connection. Outside the pool it is owned by the
+// persistConn is one client connection. Outside the pool it is owned by the
 // request using it: the RoundTrip goroutine until the response head is
 // read, then whoever reads the response body.
-type tconn struct {
-	h       *thost
+type persistConn struct {
+	h       *hostPool
 	nc      net.Conn
 	raw     syscall.RawConn // nil when nc is not a syscall.Conn: peek with a deadline
 	created time.Time
 
 	// Guarded by h.mu.
-	state        tconnState
+	state        connState
 	idleSince    time.Time
 	expires      time.Time   // zero: never
 	expireReason CloseReason // why it closes at expires
@@ -34,18 +34,17 @@ type tconn struct {
 	timerAt      time.Time // when idleTimer fires; zero: not pending
 
 	// Owned by the request using the connection.
-	rbuf     []byte // response bytes received, rbuf[r:w] not consumed yet
-	r, w     int
-	wbuf     []byte // the request head (and small bodies) being written
-	cbuf     []byte // scratch for chunked request bodies, made on first use
-	parser   http1.Parser
-	head     http1.Response
-	headLen  int
-	chunk    http1.ChunkedDecoder
-	requests int           // requests sent on the connection
-	hintMax  int           // requests the server still allows (Keep-Alive: max); -1: no hint
-	hintT    time.Duration // the server's last Keep-Alive timeout; -1: no hint
-	minRTT   time.Duration // shortest request-end to first-byte time seen; -1: none yet
+	in          readbuf.Buffer // response bytes received and not consumed yet
+	wbuf        []byte         // the request head (and small bodies) being written
+	cbuf        []byte         // scratch for chunked request bodies, made on first use
+	parser      http1.Parser
+	head        http1.Response
+	headLen     int
+	chunk       http1.ChunkedDecoder
+	requests    int           // requests sent on the connection
+	hintMax     int           // requests the server still allows (Keep-Alive: max); -1: no hint
+	hintTimeout time.Duration // the server's last Keep-Alive timeout; -1: no hint
+	minRTT      time.Duration // shortest request-end to first-byte time seen; -1: none yet
 
 	// Per exchange, owned like the above.
 	ctx         context.Context
@@ -61,22 +60,22 @@ type tconn struct {
 	reuseFailed bool        // failed on a reused connection before any response byte
 	keep        CloseReason // reasonNone, or why the connection closes after this exchange
 
-	// xgen counts ended exchanges, so that a late Body.Close cannot
+	// ended counts ended exchanges, so that a late Body.Close cannot
 	// interrupt the next exchange on the connection.
-	xmu  sync.Mutex
-	xgen uint64 // guarded by xmu; written by the owner
+	endMu sync.Mutex
+	ended uint64 // guarded by endMu; written by the owner
 
 	canceled atomic.Bool // the context hook fired and closed nc
 	closed   atomic.Bool // close ran: counted once
 	abortFn  func()      // c.abort, made once
 
-	// Peek results, written by peekFn (transport_peek_linux.go).
+	// Peek results, written by peekFn (peek_linux.go).
 	peekFn  func(fd uintptr)
 	peekBuf [1]byte
 	peekN   int
 	peekErr error
 
-	// Write-and-wait state, per exchange (transport_rawio_linux.go).
+	// Write-and-wait state, per exchange (rawio_linux.go).
 	sendFn   func(fd uintptr) bool // c.sendStep, made once; nil: not a plain *net.TCPConn
 	sendOff  int                   // bytes of wbuf written
 	sendDone bool                  // all of wbuf written: reading
@@ -90,20 +89,20 @@ type tconn struct {
 // request head fit with room to spare; small request bodies ride along in
 // the same write.
 const (
-	tReadBufSize  = 4 << 10
-	tWriteBufSize = 4 << 10
+	readBufSize  = 4 << 10
+	writeBufSize = 4 << 10
 )
 
-func newTConn(h *thost, nc net.Conn) *tconn {
-	c := &tconn{
-		h:       h,
-		nc:      nc,
-		created: time.Now(),
-		rbuf:    make([]byte, tReadBufSize),
-		wbuf:    make([]byte, 0, tWriteBufSize),
-		hintMax: -1,
-		hintT:   -1,
-		minRTT:  -1,
+func newPersistConn(h *hostPool, nc net.Conn) *persistConn {
+	c := &persistConn{
+		h:           h,
+		nc:          nc,
+		created:     time.Now(),
+		in:          readbuf.Buffer{Buf: make([]byte, readBufSize)},
+		wbuf:        make([]byte, 0, writeBufSize),
+		hintMax:     -1,
+		hintTimeout: -1,
+		minRTT:      -1,
 	}
 	c.parser.MaxHeadBytes = h.t.cfg.maxHead
 	c.parser.MaxRequestLine = min(h.t.cfg.maxHead, http1.DefaultMaxRequestLine)
@@ -125,16 +124,16 @@ func newTConn(h *thost, nc net.Conn) *tconn {
 }
 
 // gotConn fires the GotConn hook.
-func (c *tconn) gotConn(trace *httptrace.ClientTrace) {
+func (c *persistConn) gotConn(trace *httptrace.ClientTrace) {
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: c.requests > 0, WasIdle: c.wasIdle, IdleTime: c.idleFor})
 	}
 }
 
-// tFreshIdle is how recently a connection must have finished an exchange
+// freshIdle is how recently a connection must have finished an exchange
 // for a retryable request to skip the look at its socket (see usable). A
 // variable only so that a test can move it.
-var tFreshIdle = 5 * time.Millisecond
+var freshIdle = 5 * time.Millisecond
 
 // usable runs the checks before a pooled connection is reused (take and
 // release have checked its expiry as they handed it out): no bytes left in
@@ -147,14 +146,14 @@ var tFreshIdle = 5 * time.Millisecond
 // could have closed it in that time (a restart, a reset from a balancer)
 // is as likely to happen just after the look as just before, and for a
 // request that may be sent again (retryable) the retry covers both. So a
-// retryable request on a connection idle under tFreshIdle skips the look;
+// retryable request on a connection idle under freshIdle skips the look;
 // a request that may not be retried always has it, since then the look is
 // its only protection.
-func (c *tconn) usable(retryable bool) bool {
-	if c.w > c.r {
+func (c *persistConn) usable(retryable bool) bool {
+	if c.in.Len() > 0 {
 		return false
 	}
-	if retryable && c.idleFor < tFreshIdle {
+	if retryable && c.idleFor < freshIdle {
 		return true
 	}
 	if c.raw != nil {
@@ -166,9 +165,9 @@ func (c *tconn) usable(retryable bool) bool {
 // peekDeadline is the portable liveness check: a read with a short deadline
 // that must time out. Anything it reads is unsolicited, so the connection is
 // discarded then anyway.
-func (c *tconn) peekDeadline() bool {
+func (c *persistConn) peekDeadline() bool {
 	c.nc.SetReadDeadline(time.Now().Add(time.Millisecond))
-	_, err := c.nc.Read(c.rbuf[:1])
+	_, err := c.nc.Read(c.in.Buf[:1])
 	c.nc.SetReadDeadline(time.Time{})
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
@@ -176,22 +175,22 @@ func (c *tconn) peekDeadline() bool {
 // abort is the context hook: it fails every read and write in progress or
 // to come. The connection is closed for good; its exchange reports the
 // context's error.
-func (c *tconn) abort() {
+func (c *persistConn) abort() {
 	c.canceled.Store(true)
 	c.nc.Close()
 }
 
 // interrupt fails the reads of exchange gen, if it is still running.
-func (c *tconn) interrupt(gen uint64) {
-	c.xmu.Lock()
-	if c.xgen == gen {
+func (c *persistConn) interrupt(gen uint64) {
+	c.endMu.Lock()
+	if c.ended == gen {
 		c.nc.Close()
 	}
-	c.xmu.Unlock()
+	c.endMu.Unlock()
 }
 
 // close closes the socket and counts the reason, once.
-func (c *tconn) close(reason CloseReason) {
+func (c *persistConn) close(reason CloseReason) {
 	if !c.closed.CompareAndSwap(false, true) {
 		return
 	}
@@ -207,12 +206,12 @@ func (c *tconn) close(reason CloseReason) {
 
 // retireReason decides, as an exchange ends cleanly, whether the
 // connection may serve another request.
-func (c *tconn) retireReason(now time.Time) CloseReason {
+func (c *persistConn) retireReason(now time.Time) CloseReason {
 	cfg := &c.h.t.cfg
 	switch {
 	case c.keep != reasonNone:
 		return c.keep
-	case c.w > c.r: // bytes beyond the response: the framing is not what we think
+	case c.in.Len() > 0: // bytes beyond the response: the framing is not what we think
 		return CloseProtocolError
 	case cfg.maxRequests > 0 && c.requests >= cfg.maxRequests:
 		return CloseMaxRequests
@@ -227,7 +226,7 @@ func (c *tconn) retireReason(now time.Time) CloseReason {
 // setExpiry computes when the idle connection must be retired: the
 // Transport's IdleTimeout, the server's Keep-Alive timeout less the margin
 // documented on IdleTimeout, or MaxAge, whichever comes first.
-func (c *tconn) setExpiry(now time.Time) {
+func (c *persistConn) setExpiry(now time.Time) {
 	cfg := &c.h.t.cfg
 	c.expires, c.expireReason = time.Time{}, reasonNone
 	earlier := func(t time.Time, r CloseReason) {
@@ -238,19 +237,19 @@ func (c *tconn) setExpiry(now time.Time) {
 	if cfg.idleTimeout > 0 {
 		earlier(now.Add(cfg.idleTimeout), CloseIdleTimeout)
 	}
-	if c.hintT >= 0 {
-		earlier(now.Add(c.hintT-tHintMargin(c.hintT, c.minRTT)), CloseKeepAliveHint)
+	if c.hintTimeout >= 0 {
+		earlier(now.Add(c.hintTimeout-hintMargin(c.hintTimeout, c.minRTT)), CloseKeepAliveHint)
 	}
 	if cfg.maxAge > 0 {
 		earlier(c.created.Add(cfg.maxAge), CloseMaxAge)
 	}
 }
 
-// tHintMargin is how long before a server's advertised Keep-Alive timeout
+// hintMargin is how long before a server's advertised Keep-Alive timeout
 // T a pooled connection is retired: max(T/10, 500 ms) plus twice the round
 // trip (see Transport.IdleTimeout).
-func tHintMargin(t, rtt time.Duration) time.Duration {
-	m := max(t/10, tHintMinMargin)
+func hintMargin(t, rtt time.Duration) time.Duration {
+	m := max(t/10, hintMinMargin)
 	if rtt > 0 {
 		m += 2 * rtt
 	}
@@ -262,7 +261,7 @@ func tHintMargin(t, rtt time.Duration) time.Duration {
 // left alone: when it fires, idleExpired sets it again for the rest. A
 // busy connection, whose expiry moves on with every request, thus resets
 // its timer once per IdleTimeout rather than once per request.
-func (c *tconn) armIdleTimer(now time.Time) {
+func (c *persistConn) armIdleTimer(now time.Time) {
 	if c.expires.IsZero() {
 		return
 	}
@@ -280,13 +279,13 @@ func (c *tconn) armIdleTimer(now time.Time) {
 
 // noteHints records what the response head says about the connection's
 // future: whether it persists, and the server's Keep-Alive hints.
-func (c *tconn) noteHints() {
+func (c *persistConn) noteHints() {
 	h := &c.head
 	if !http1.Persistent(h.Version, h.Close, h.KeepAlive) {
 		c.setKeep(CloseServer)
 	}
 	if h.KeepAliveTimeout >= 0 {
-		c.hintT = time.Duration(h.KeepAliveTimeout) * time.Second
+		c.hintTimeout = time.Duration(h.KeepAliveTimeout) * time.Second
 	}
 	switch {
 	case h.KeepAliveMax >= 0:
@@ -296,47 +295,28 @@ func (c *tconn) noteHints() {
 	}
 }
 
-func (c *tconn) setKeep(r CloseReason) {
+func (c *persistConn) setKeep(r CloseReason) {
 	if c.keep == reasonNone {
 		c.keep = r
 	}
 }
 
-// fill reads more response bytes into rbuf, growing it up to limit.
-func (c *tconn) fill(limit int) error {
+// fill reads more response bytes into the input buffer, growing it up to
+// limit; the error the write-and-wait's read kept (see flushAwait) comes
+// first.
+func (c *persistConn) fill(limit int) error {
 	if err := c.pending; err != nil {
 		c.pending = nil
 		return err
 	}
-	if c.r == c.w {
-		c.r, c.w = 0, 0
-	}
-	if c.w == len(c.rbuf) {
-		switch {
-		case c.r > 0:
-			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
-			c.r = 0
-		case len(c.rbuf) >= limit:
-			return http1.ErrResponseHead
-		default:
-			nb := make([]byte, min(2*len(c.rbuf), limit))
-			copy(nb, c.rbuf[:c.w])
-			c.rbuf = nb
-		}
-	}
-	n, err := c.nc.Read(c.rbuf[c.w:])
-	c.w += n
+	n, err := c.in.Fill(c.nc, limit)
 	if n > 0 {
 		c.firstByte()
-		return nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
 	}
 	return err
 }
 
-func (c *tconn) firstByte() {
+func (c *persistConn) firstByte() {
 	if c.gotByte {
 		return
 	}
@@ -352,7 +332,7 @@ func (c *tconn) firstByte() {
 }
 
 // write writes p to the socket.
-func (c *tconn) write(p []byte) error {
+func (c *persistConn) write(p []byte) error {
 	for len(p) > 0 {
 		n, err := c.nc.Write(p)
 		if err != nil {
@@ -363,10 +343,10 @@ func (c *tconn) write(p []byte) error {
 	return nil
 }
 
-// tclassify maps a socket error to the reason it closes a client
-// connection.
-func tclassify(err error, writing bool) CloseReason {
-	if r, ok := socketReason(err, writing, CloseServer); ok {
+// classify maps an error of an exchange to the reason it closes the
+// connection (see sockopt.Classify for how a dead server is told apart).
+func classify(err error, writing bool) CloseReason {
+	if r := faultReasons[sockopt.Classify(err, writing)]; r != reasonNone {
 		return r
 	}
 	switch {
@@ -383,18 +363,18 @@ func tclassify(err error, writing bool) CloseReason {
 // Transport's reads and writes come from several places; every close
 // comes through here.
 //
-//   - keepalive-timeout and user-timeout, which tclassify guesses from
+//   - keepalive-timeout and user-timeout, which classify guesses from
 //     whether the failed call was a write: the kernel reports ETIMEDOUT
 //     for both, TCP_INFO tells which timer fired;
 //   - stale, when the look before reuse found the kernel's verdict on a
 //     dead peer rather than the server's own close: a timeout, or a reset
 //     that answered one of our keepalive probes (a rebooted host). A reset
 //     with no probe out is a server that reset on close: stale.
-func (c *tconn) deadPeerReason(reason CloseReason) CloseReason {
+func (c *persistConn) deadPeerReason(reason CloseReason) CloseReason {
 	switch reason {
 	case CloseKeepAliveTimeout, CloseUserTimeout:
 	case CloseStale:
-		if c.peekErr == nil || !silentPeer(c.peekErr) && !errors.Is(c.peekErr, syscall.ECONNRESET) {
+		if c.peekErr == nil || !sockopt.SilentPeer(c.peekErr) && !errors.Is(c.peekErr, syscall.ECONNRESET) {
 			return reason
 		}
 	default:
@@ -412,16 +392,16 @@ func (c *tconn) deadPeerReason(reason CloseReason) CloseReason {
 	case reason == CloseStale:
 		reason = CloseKeepAliveTimeout // nothing was in flight on a pooled connection
 	}
-	if r := timeoutReason(ti); r != reasonNone {
+	if r := faultReasons[ti.TimeoutFault()]; r != reasonNone {
 		return r
 	}
 	return reason
 }
 
-// tbroken reports whether err says the peer closed or reset the connection:
-// on a reused connection before any response byte, the reuse race.
-func tbroken(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ECONNABORTED)
+// closedByPeer reports whether err says the server closed or reset the
+// connection: on a reused connection before any response byte, the reuse
+// race.
+func closedByPeer(err error) bool {
+	f := sockopt.Classify(err, false)
+	return f == sockopt.FaultClosed || f == sockopt.FaultReset
 }

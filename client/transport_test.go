@@ -1,10 +1,9 @@
-package holdfast
+package client
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,14 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/sockopt"
-
 	"holdfast/internal/leakcheck"
 )
 
-// ttEcho is a net/http handler that echoes the method, the body and a few
+// echo is a net/http handler that echoes the method, the body and a few
 // request fields, for the tests that go through a real net/http server.
-func ttEcho(w http.ResponseWriter, r *http.Request) {
+func echo(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	w.Header().Set("X-Method", r.Method)
 	w.Header().Set("X-Content-Length", fmt.Sprint(r.ContentLength))
@@ -38,7 +35,7 @@ func ttEcho(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-func ttNetHTTPServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
+func newNetHTTPServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -46,7 +43,7 @@ func ttNetHTTPServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 
 func TestTransportZeroValueClient(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -91,7 +88,7 @@ func TestTransportUnsupportedSchemes(t *testing.T) {
 
 func TestTransportRequestBodies(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
@@ -138,7 +135,7 @@ func TestTransportRequestBodies(t *testing.T) {
 
 func TestTransportRequestTrailers(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	req, _ := http.NewRequest("POST", srv.URL, io.MultiReader(strings.NewReader("data")))
@@ -156,7 +153,7 @@ func TestTransportRequestTrailers(t *testing.T) {
 
 func TestTransportChunkedResponseAndTrailers(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Checksum")
 		for i := 0; i < 5; i++ {
 			fmt.Fprintf(w, "part%d,", i)
@@ -194,7 +191,7 @@ func TestTransportChunkedResponseAndTrailers(t *testing.T) {
 
 func TestTransportResponsesWithoutBody(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/204":
 			w.WriteHeader(204)
@@ -238,7 +235,7 @@ func TestTransportResponsesWithoutBody(t *testing.T) {
 
 func TestTransportBodyEOFReturnsConnection(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 100<<10))
 	})
 	tr := &Transport{}
@@ -266,7 +263,7 @@ func TestTransportBodyEOFReturnsConnection(t *testing.T) {
 
 func TestTransportBodyCloseEarly(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		n := 10 << 10
 		if r.URL.Path == "/big" {
 			n = 1 << 20
@@ -296,309 +293,12 @@ func TestTransportBodyCloseEarly(t *testing.T) {
 	}
 }
 
-func TestTransportLIFO(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(r.RemoteAddr))
-	})
-	tr := &Transport{}
-	defer tr.CloseIdleConnections()
-	// Two responses open at once: two connections.
-	var resps [2]*http.Response
-	for i := range resps {
-		req, _ := http.NewRequest("GET", srv.URL, nil)
-		resp, err := tr.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resps[i] = resp
-	}
-	var addrs [2]string
-	for i, resp := range resps { // released in order: the second is the hottest
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		addrs[i] = string(b)
-	}
-	if addrs[0] == addrs[1] {
-		t.Fatal("expected two connections")
-	}
-	for i := 0; i < 3; i++ {
-		if _, got := ttGet(t, tr, srv.URL); got != addrs[1] {
-			t.Errorf("request %d went to %s, want the most recently used %s", i, got, addrs[1])
-		}
-	}
-}
-
-func TestTransportMaxIdlePerHost(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("body")) })
-	tr := &Transport{MaxIdlePerHost: 2}
-	defer tr.CloseIdleConnections()
-	var resps []*http.Response
-	for i := 0; i < 4; i++ {
-		req, _ := http.NewRequest("GET", srv.URL, nil)
-		resp, err := tr.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resps = append(resps, resp)
-	}
-	for _, resp := range resps {
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
-	st := tr.Stats()
-	if h := st.Hosts[srv.Listener.Addr().String()]; h.Idle != 2 {
-		t.Errorf("idle %d, want 2", h.Idle)
-	}
-	if st.Closed[ClosePoolFull] != 2 {
-		t.Errorf("pool-full closes %d, want 2", st.Closed[ClosePoolFull])
-	}
-}
-
-func TestTransportMaxConnsPerHost(t *testing.T) {
-	leakcheck.Check(t)
-	release := make(chan struct{})
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			<-release
-		}
-		w.Write([]byte(r.RemoteAddr))
-	})
-	tr := &Transport{MaxConnsPerHost: 1}
-	defer tr.CloseIdleConnections()
-	key := srv.Listener.Addr().String()
-
-	first := make(chan string)
-	go func() {
-		_, body := ttGet(t, tr, srv.URL+"/slow")
-		first <- body
-	}()
-	ttWaitFor(t, "the first request to hold the connection", func() bool { return tr.Stats().Hosts[key].Active == 1 })
-
-	// A waiter whose context ends gives up.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-	if _, err := tr.RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("waiter with a deadline: %v", err)
-	}
-
-	second := make(chan string)
-	go func() {
-		_, body := ttGet(t, tr, srv.URL)
-		second <- body
-	}()
-	ttWaitFor(t, "the second request to wait", func() bool { return tr.Stats().Hosts[key].Waiting == 1 })
-	close(release)
-	a, b := <-first, <-second
-	if a != b {
-		t.Errorf("the waiter should get the released connection: %s vs %s", a, b)
-	}
-	st := tr.Stats()
-	if st.Dials != 1 || st.Waits != 2 {
-		t.Errorf("stats: dials %d waits %d", st.Dials, st.Waits)
-	}
-}
-
-// ttWaitFor polls cond for up to 5 s.
-func ttWaitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
-	t.Run("IdleTimeout", func(t *testing.T) {
-		tr := &Transport{IdleTimeout: 100 * time.Millisecond}
-		defer tr.CloseIdleConnections()
-		ttGet(t, tr, srv.URL)
-		ttWaitFor(t, "the idle timer", func() bool { return tr.Stats().Closed[CloseIdleTimeout] == 1 })
-		ttGet(t, tr, srv.URL)
-		if st := tr.Stats(); st.Dials != 2 || st.Reuses != 0 {
-			t.Errorf("stats: %+v", st)
-		}
-	})
-	t.Run("IdleTimeout-after-reuse", func(t *testing.T) {
-		// The timer armed by the first release fires at 300 ms, while the
-		// reuse at 150 ms moved the expiry to 450 ms: it must set itself
-		// again, not close the connection early.
-		tr := &Transport{IdleTimeout: 300 * time.Millisecond}
-		defer tr.CloseIdleConnections()
-		start := time.Now()
-		ttGet(t, tr, srv.URL)
-		time.Sleep(150*time.Millisecond - time.Since(start))
-		ttGet(t, tr, srv.URL)
-		time.Sleep(370*time.Millisecond - time.Since(start))
-		if st := tr.Stats(); st.Closed[CloseIdleTimeout] != 0 || st.ConnectionsOpen != 1 {
-			t.Errorf("at %v: idle-timeout closes %d, open %d; want the connection kept until about 450 ms",
-				time.Since(start).Round(time.Millisecond), st.Closed[CloseIdleTimeout], st.ConnectionsOpen)
-		}
-		ttWaitFor(t, "the idle timer", func() bool { return tr.Stats().Closed[CloseIdleTimeout] == 1 })
-		if d := time.Since(start); d < 400*time.Millisecond {
-			t.Errorf("closed at %v, before the expiry of the second release", d.Round(time.Millisecond))
-		}
-	})
-	t.Run("MaxAge", func(t *testing.T) {
-		tr := &Transport{MaxAge: 150 * time.Millisecond}
-		defer tr.CloseIdleConnections()
-		for i := 0; i < 4; i++ {
-			ttGet(t, tr, srv.URL)
-			time.Sleep(60 * time.Millisecond)
-		}
-		st := tr.Stats()
-		if st.Dials < 2 || st.Closed[CloseMaxAge] < 1 {
-			t.Errorf("stats: dials %d, max-age %d", st.Dials, st.Closed[CloseMaxAge])
-		}
-	})
-	t.Run("MaxRequestsPerConn", func(t *testing.T) {
-		tr := &Transport{MaxRequestsPerConn: 2}
-		defer tr.CloseIdleConnections()
-		for i := 0; i < 5; i++ {
-			ttGet(t, tr, srv.URL)
-		}
-		st := tr.Stats()
-		if st.Dials != 3 || st.Closed[CloseMaxRequests] != 2 {
-			t.Errorf("stats: dials %d, max-requests %d", st.Dials, st.Closed[CloseMaxRequests])
-		}
-	})
-}
-
-func TestTransportDisableKeepAlives(t *testing.T) {
-	leakcheck.Check(t)
-	var mu sync.Mutex
-	var conns []string
-	srv := ttNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		conns = append(conns, r.Header.Get("Connection"))
-		mu.Unlock()
-	})
-	tr := &Transport{DisableKeepAlives: true}
-	for i := 0; i < 3; i++ {
-		ttGet(t, tr, srv.URL)
-	}
-	st := tr.Stats()
-	if st.Dials != 3 || st.Closed[CloseKeepAliveOff] != 3 || st.ConnectionsOpen != 0 {
-		t.Errorf("stats: %+v", st)
-	}
-	for _, c := range conns {
-		if c != "close" {
-			t.Errorf("Connection: %q", c)
-		}
-	}
-}
-
-func TestTransportServerClose(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(n int, req *http.Request, _ []byte) []byte {
-			switch req.URL.Path {
-			case "/close":
-				return ttResponse(200, "bye", "Connection: close")
-			case "/http10":
-				return []byte("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
-			case "/http10-keepalive":
-				return []byte("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok")
-			case "/until-close":
-				c.Write([]byte("HTTP/1.1 200 OK\r\n\r\nbody until close"))
-				return nil
-			}
-			return ttResponse(200, "ok")
-		})
-	})
-	tr := &Transport{}
-	defer tr.CloseIdleConnections()
-	for _, tc := range []struct {
-		path string
-		kept bool
-		body string
-	}{{"/close", false, "bye"}, {"/http10", false, "ok"}, {"/http10-keepalive", true, "ok"}, {"/until-close", false, "body until close"}} {
-		before := tr.Stats().Closed[CloseServer]
-		if _, body := ttGet(t, tr, srv.URL()+tc.path); body != tc.body {
-			t.Errorf("%s: body %q", tc.path, body)
-		}
-		closed := tr.Stats().Closed[CloseServer] - before
-		if kept := closed == 0; kept != tc.kept {
-			t.Errorf("%s: kept %v, want %v", tc.path, kept, tc.kept)
-		}
-	}
-}
-
-func TestTransportSocketOptions(t *testing.T) {
-	leakcheck.Check(t)
-	if !sockopt.Supported {
-		t.Skip("TCP_USER_TIMEOUT is not supported here")
-	}
-	srv := ttNetHTTPServer(t, ttEcho)
-	var mu sync.Mutex
-	var dialed []net.Conn
-	tr := &Transport{
-		TCPKeepAliveIdle:     7 * time.Second,
-		TCPKeepAliveInterval: 3 * time.Second,
-		TCPKeepAliveCount:    5,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			mu.Lock()
-			dialed = append(dialed, c)
-			mu.Unlock()
-			return c, err
-		},
-	}
-	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL)
-	got, err := sockopt.Read(dialed[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := sockopt.Options{KeepAlive: true, Idle: 7 * time.Second, Interval: 3 * time.Second, Count: 5, UserTimeout: 22 * time.Second}
-	if got != want {
-		t.Errorf("socket options %+v, want %+v", got, want)
-	}
-
-	tr2 := &Transport{TCPKeepAlive: Off, DialContext: tr.DialContext}
-	defer tr2.CloseIdleConnections()
-	ttGet(t, tr2, srv.URL)
-	got, _ = sockopt.Read(dialed[1])
-	if got.KeepAlive || got.UserTimeout != 0 {
-		t.Errorf("keepalive off: %+v", got)
-	}
-}
-
-func TestTransportDialTimeoutAndErrors(t *testing.T) {
-	leakcheck.Check(t)
-	tr := &Transport{
-		DialTimeout: 50 * time.Millisecond,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			<-ctx.Done()
-			return nil, ctx.Err()
-		},
-	}
-	start := time.Now()
-	req, _ := http.NewRequest("GET", "http://example.invalid/", nil)
-	_, err := tr.RoundTrip(req)
-	if err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("dial timeout: %v after %v", err, time.Since(start))
-	}
-	if !strings.Contains(err.Error(), "example.invalid:80") {
-		t.Errorf("the error should name the address: %v", err)
-	}
-	if st := tr.Stats(); st.DialErrors != 1 || st.ConnectionsOpen != 0 {
-		t.Errorf("stats: %+v", st)
-	}
-}
-
 func TestTransportInvalidRequests(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL)
+	get(t, tr, srv.URL)
 	for _, h := range []http.Header{
 		{"X-Bad": {"a\r\nInjected: yes"}},
 		{"Bad Name": {"v"}},
@@ -609,56 +309,15 @@ func TestTransportInvalidRequests(t *testing.T) {
 			t.Errorf("%v: %v", h, err)
 		}
 	}
-	ttGet(t, tr, srv.URL)
+	get(t, tr, srv.URL)
 	if st := tr.Stats(); st.Dials != 1 {
 		t.Errorf("an invalid request must not cost the connection: dials %d", st.Dials)
 	}
 }
 
-func TestTransportStatsJSON(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
-	tr := &Transport{}
-	defer tr.CloseIdleConnections()
-	ttGet(t, tr, srv.URL)
-	b, err := json.Marshal(tr.Stats())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	for _, k := range []string{"dials", "reuses", "retries", "reuse_failures", "closed", "hosts", "connections_open"} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("key %q missing in %s", k, b)
-		}
-	}
-	if !strings.Contains(string(b), `"stale":0`) || !strings.Contains(string(b), `"idle":1`) {
-		t.Errorf("JSON: %s", b)
-	}
-}
-
-func TestTransportCloseIdleConnections(t *testing.T) {
-	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
-	tr := &Transport{}
-	client := &http.Client{Transport: tr}
-	resp, err := client.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	client.CloseIdleConnections()
-	st := tr.Stats()
-	if st.Closed[CloseIdleConns] != 1 || st.ConnectionsOpen != 0 || len(st.Hosts) != 0 {
-		t.Errorf("stats: %+v", st)
-	}
-	ttGet(t, tr, srv.URL) // the Transport still works
-}
-
 func TestTransportTraceHooks(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
 	var mu sync.Mutex
@@ -714,7 +373,7 @@ func TestTransportTraceHooks(t *testing.T) {
 func TestTransportExpectContinue(t *testing.T) {
 	leakcheck.Check(t)
 	// A server that never answers 100: the body goes after the timeout.
-	srv := ttNewServer(t, func(c net.Conn) {
+	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		for {
 			req, err := http.ReadRequest(br)
@@ -722,11 +381,11 @@ func TestTransportExpectContinue(t *testing.T) {
 				return
 			}
 			if req.URL.Path == "/reject" {
-				c.Write(ttResponse(417, "no", "Connection: close"))
+				c.Write(rawResponse(417, "no", "Connection: close"))
 				return
 			}
 			body, _ := io.ReadAll(req.Body) // net/http's reader sends no 100 here
-			c.Write(ttResponse(200, string(body)))
+			c.Write(rawResponse(200, string(body)))
 		}
 	})
 	tr := &Transport{ExpectContinueTimeout: 100 * time.Millisecond}
@@ -746,7 +405,7 @@ func TestTransportExpectContinue(t *testing.T) {
 
 	// A final status instead of 100: the body is not sent and the
 	// connection is not reused.
-	body := &ttCloseCounter{Reader: strings.NewReader("never sent")}
+	body := &closeCounter{Reader: strings.NewReader("never sent")}
 	req, _ = http.NewRequest("PUT", srv.URL()+"/reject", body)
 	req.ContentLength = 10
 	req.Header.Set("Expect", "100-continue")
@@ -760,27 +419,27 @@ func TestTransportExpectContinue(t *testing.T) {
 	}
 }
 
-// ttCloseCounter is a request body that records its reads and closes.
-type ttCloseCounter struct {
+// closeCounter is a request body that records its reads and closes.
+type closeCounter struct {
 	io.Reader
 	read   bool
 	closed int
 }
 
-func (b *ttCloseCounter) Read(p []byte) (int, error) { b.read = true; return b.Reader.Read(p) }
-func (b *ttCloseCounter) Close() error               { b.closed++; return nil }
+func (b *closeCounter) Read(p []byte) (int, error) { b.read = true; return b.Reader.Read(p) }
+func (b *closeCounter) Close() error               { b.closed++; return nil }
 
 // A server that refuses an upload answers before reading it and closes:
 // the response is returned, not the write error.
 func TestTransportEarlyResponseToUpload(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
+	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			return
 		}
-		c.Write(ttResponse(413, "too large", "Connection: close"))
+		c.Write(rawResponse(413, "too large", "Connection: close"))
 		if req.URL.Path == "/reset" {
 			c.(*net.TCPConn).SetLinger(0)
 		} else {
@@ -790,7 +449,7 @@ func TestTransportEarlyResponseToUpload(t *testing.T) {
 	})
 	for _, path := range []string{"/", "/reset"} {
 		tr := &Transport{}
-		req, _ := http.NewRequest("PUT", srv.URL()+path, io.LimitReader(ttZeros{}, 64<<20))
+		req, _ := http.NewRequest("PUT", srv.URL()+path, io.LimitReader(zeros{}, 64<<20))
 		req.ContentLength = 64 << 20
 		resp, err := tr.RoundTrip(req)
 		if err != nil {
@@ -810,8 +469,8 @@ func TestTransportEarlyResponseToUpload(t *testing.T) {
 
 func TestTransportMalformedAndSpecialResponses(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNewServer(t, func(c net.Conn) {
-		ttServeLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
+	srv := newRawServer(t, func(c net.Conn) {
+		serveLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
 			case "/bad-status":
 				return []byte("HTTP/1.1 2000 OK\r\n\r\n")
@@ -822,11 +481,11 @@ func TestTransportMalformedAndSpecialResponses(t *testing.T) {
 			case "/101":
 				return []byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
 			case "/103":
-				return []byte("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + string(ttResponse(200, "final")))
+				return []byte("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + string(rawResponse(200, "final")))
 			case "/auth":
-				return ttResponse(200, req.Header.Get("Authorization"))
+				return rawResponse(200, req.Header.Get("Authorization"))
 			}
-			return ttResponse(200, "ok")
+			return rawResponse(200, "ok")
 		})
 	})
 	tr := &Transport{MaxResponseHeaderBytes: 4 << 10}
@@ -865,25 +524,25 @@ func TestTransportMalformedAndSpecialResponses(t *testing.T) {
 	}
 
 	u := strings.Replace(srv.URL(), "http://", "http://user:secret@", 1)
-	if _, got := ttGet(t, tr, u+"/auth"); got != "Basic dXNlcjpzZWNyZXQ=" {
+	if _, got := get(t, tr, u+"/auth"); got != "Basic dXNlcjpzZWNyZXQ=" {
 		t.Errorf("Authorization from the URL: %q", got)
 	}
 }
 
-// ttCountingConn is what a custom DialContext may return: a TCP
+// countingConn is what a custom DialContext may return: a TCP
 // connection under a wrapper that sees every byte.
-type ttCountingConn struct {
+type countingConn struct {
 	*net.TCPConn
 	read, written *atomic.Int64
 }
 
-func (c ttCountingConn) Read(p []byte) (int, error) {
+func (c countingConn) Read(p []byte) (int, error) {
 	n, err := c.TCPConn.Read(p)
 	c.read.Add(int64(n))
 	return n, err
 }
 
-func (c ttCountingConn) Write(p []byte) (int, error) {
+func (c countingConn) Write(p []byte) (int, error) {
 	n, err := c.TCPConn.Write(p)
 	c.written.Add(int64(n))
 	return n, err
@@ -893,18 +552,18 @@ func (c ttCountingConn) Write(p []byte) (int, error) {
 // system calls are for plain TCP connections only.
 func TestTransportWrappedConnSeesIO(t *testing.T) {
 	leakcheck.Check(t)
-	srv := ttNetHTTPServer(t, ttEcho)
+	srv := newNetHTTPServer(t, echo)
 	var read, written atomic.Int64
 	tr := &Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		return ttCountingConn{c.(*net.TCPConn), &read, &written}, nil
+		return countingConn{c.(*net.TCPConn), &read, &written}, nil
 	}}
 	defer tr.CloseIdleConnections()
 	for i := 0; i < 3; i++ {
-		if code, _ := ttGet(t, tr, srv.URL); code != 200 {
+		if code, _ := get(t, tr, srv.URL); code != 200 {
 			t.Fatalf("status %d", code)
 		}
 	}

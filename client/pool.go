@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"context"
@@ -11,51 +11,47 @@ import (
 	"holdfast/internal/sockopt"
 )
 
-// thost is the pool of one host: its idle connections, hottest last, and
+// hostPool is the pool of one host: its idle connections, hottest last, and
 // the callers waiting for MaxConnsPerHost.
-type thost struct {
+type hostPool struct {
 	t    *Transport
 	key  string // URL.Host, the map key
 	addr string // host:port to dial
 
 	mu      sync.Mutex
-	idle    []*tconn   // guarded by mu; LIFO: the last is the most recently used
-	active  int        // guarded by mu; connections handed out to requests
-	dialing int        // guarded by mu; dials in progress (slots taken)
-	waiters []*twaiter // guarded by mu; FIFO
-	dead    bool       // guarded by mu; removed from Transport.hosts: look it up again
+	idle    []*persistConn // guarded by mu; LIFO: the last is the most recently used
+	active  int            // guarded by mu; connections handed out to requests
+	dialing int            // guarded by mu; dials in progress (slots taken)
+	waiters []*waiter      // guarded by mu; FIFO
+	dead    bool           // guarded by mu; removed from Transport.hosts: look it up again
 }
 
-// twaiter is a caller waiting for a connection slot. It receives either a
+// waiter is a caller waiting for a connection slot. It receives either a
 // connection that was just released (counted as active), or nil: a slot to
 // dial with (counted as dialing).
-type twaiter struct {
-	ch chan *tconn // buffered 1; sent to once, under thost.mu
+type waiter struct {
+	ch chan *persistConn // buffered 1; sent to once, under hostPool.mu
 }
 
-// errTHostGone tells RoundTrip that the host's pool was dropped from the
-// Transport's map while it was being used: look it up again.
-var errTHostGone = errors.New("holdfast: host pool dropped")
-
-// tconnState is where a client connection is; guarded by thost.mu.
-type tconnState uint8
+// connState is where a client connection is; guarded by hostPool.mu.
+type connState uint8
 
 const (
-	tActive tconnState = iota // handed out to a request
-	tIdle                     // in thost.idle
-	tClosed                   // closed, counted
+	connActive connState = iota // handed out to a request
+	connIdle                    // in hostPool.idle
+	connClosed                  // closed, counted
 )
 
-func (h *thost) total() int { return len(h.idle) + h.active + h.dialing }
+func (h *hostPool) total() int { return len(h.idle) + h.active + h.dialing }
 
-func (h *thost) emptyLocked() bool { return h.total() == 0 && len(h.waiters) == 0 }
+func (h *hostPool) emptyLocked() bool { return h.total() == 0 && len(h.waiters) == 0 }
 
 // getConn returns a connection for one request: the hottest live idle one,
 // or a new one. forceNew skips the pool (the retry after a reuse race).
 // retryable says the request may be sent again after a lost reuse race,
 // which lets a connection used moments ago skip the look at its socket
-// (see tconn.usable).
-func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew, retryable bool) (*tconn, error) {
+// (see persistConn.usable).
+func (h *hostPool) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew, retryable bool) (*persistConn, error) {
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(h.addr)
 	}
@@ -75,7 +71,7 @@ func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, force
 		case dial:
 			return h.dial(ctx, trace)
 		case w == nil:
-			return nil, errTHostGone
+			return nil, errHostGone
 		}
 		c, dial, err := h.wait(ctx, w)
 		switch {
@@ -94,8 +90,8 @@ func (h *thost) getConn(ctx context.Context, trace *httptrace.ClientTrace, force
 
 // take pops the hottest idle connection (marked active), or takes a slot
 // to dial (dial), or queues a waiter when MaxConnsPerHost is reached.
-func (h *thost) take(forceNew bool) (c *tconn, dial bool, w *twaiter) {
-	var expired []*tconn
+func (h *hostPool) take(forceNew bool) (c *persistConn, dial bool, w *waiter) {
+	var expired []*persistConn
 	defer func() {
 		for _, e := range expired {
 			e.close(e.expireReason)
@@ -111,12 +107,12 @@ func (h *thost) take(forceNew bool) (c *tconn, dial bool, w *twaiter) {
 		c := h.idle[len(h.idle)-1]
 		h.idle = h.idle[:len(h.idle)-1]
 		if !c.expires.IsZero() && !now.Before(c.expires) {
-			c.state = tClosed
+			c.state = connClosed
 			expired = append(expired, c)
 			h.grantLocked()
 			continue
 		}
-		c.state = tActive
+		c.state = connActive
 		h.active++
 		c.wasIdle, c.idleFor = true, now.Sub(c.idleSince)
 		return c, false, nil
@@ -125,7 +121,7 @@ func (h *thost) take(forceNew bool) (c *tconn, dial bool, w *twaiter) {
 	if max > 0 && h.total() >= max && forceNew && len(h.idle) > 0 {
 		e := h.idle[0] // make room for the fresh connection: the coldest goes
 		h.idle = h.idle[1:]
-		e.state = tClosed
+		e.state = connClosed
 		e.expireReason = ClosePoolFull
 		expired = append(expired, e)
 	}
@@ -133,14 +129,14 @@ func (h *thost) take(forceNew bool) (c *tconn, dial bool, w *twaiter) {
 		h.dialing++
 		return nil, true, nil
 	}
-	w = &twaiter{ch: make(chan *tconn, 1)}
+	w = &waiter{ch: make(chan *persistConn, 1)}
 	h.waiters = append(h.waiters, w)
 	h.t.stats.waits.Add(1)
 	return nil, false, w
 }
 
 // wait blocks until w is served or ctx ends.
-func (h *thost) wait(ctx context.Context, w *twaiter) (c *tconn, dial bool, err error) {
+func (h *hostPool) wait(ctx context.Context, w *waiter) (c *persistConn, dial bool, err error) {
 	select {
 	case c = <-w.ch:
 		return c, c == nil, nil
@@ -165,7 +161,7 @@ func (h *thost) wait(ctx context.Context, w *twaiter) (c *tconn, dial bool, err 
 }
 
 // toDial turns an active connection handed to a waiter into a dial slot.
-func (h *thost) toDial(c *tconn, forceNew bool) {
+func (h *hostPool) toDial(c *persistConn, forceNew bool) {
 	reason := CloseStale
 	if forceNew {
 		reason = ClosePoolFull
@@ -173,13 +169,13 @@ func (h *thost) toDial(c *tconn, forceNew bool) {
 	h.mu.Lock()
 	h.active--
 	h.dialing++
-	c.state = tClosed
+	c.state = connClosed
 	h.mu.Unlock()
 	c.close(reason)
 }
 
 // slotDone gives back a dial slot that was not used, or whose dial failed.
-func (h *thost) slotDone() {
+func (h *hostPool) slotDone() {
 	h.mu.Lock()
 	h.dialing--
 	h.grantLocked()
@@ -187,7 +183,7 @@ func (h *thost) slotDone() {
 }
 
 // grantLocked hands a free slot to the first waiter, if any.
-func (h *thost) grantLocked() {
+func (h *hostPool) grantLocked() {
 	if len(h.waiters) == 0 {
 		return
 	}
@@ -198,7 +194,7 @@ func (h *thost) grantLocked() {
 }
 
 // dial opens a new connection in a slot taken by take or wait.
-func (h *thost) dial(ctx context.Context, trace *httptrace.ClientTrace) (*tconn, error) {
+func (h *hostPool) dial(ctx context.Context, trace *httptrace.ClientTrace) (*persistConn, error) {
 	cfg := &h.t.cfg
 	// ConnectStart and ConnectDone (and the DNS hooks) fire from within
 	// net.Dialer, which reads the trace from the context, as with net/http.
@@ -216,14 +212,14 @@ func (h *thost) dial(ctx context.Context, trace *httptrace.ClientTrace) (*tconn,
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("holdfast: dial %s: %w", h.addr, err)
+		return nil, fmt.Errorf("holdfast/client: dial %s: %w", h.addr, err)
 	}
 	if err := sockopt.Apply(nc, cfg.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		nc.Close()
 		h.slotDone()
-		return nil, fmt.Errorf("holdfast: socket options on %s: %w", h.addr, err)
+		return nil, fmt.Errorf("holdfast/client: socket options on %s: %w", h.addr, err)
 	}
-	c := newTConn(h, nc)
+	c := newPersistConn(h, nc)
 	h.t.stats.open.Add(1)
 	h.mu.Lock()
 	h.dialing--
@@ -235,7 +231,7 @@ func (h *thost) dial(ctx context.Context, trace *httptrace.ClientTrace) (*tconn,
 
 // release takes back a connection whose exchange ended cleanly, and pools
 // it or hands it to a waiter (true), or closes it (false).
-func (h *thost) release(c *tconn) bool {
+func (h *hostPool) release(c *persistConn) bool {
 	now := time.Now()
 	if reason := c.retireReason(now); reason != reasonNone {
 		h.closeConn(c, reason)
@@ -247,7 +243,7 @@ func (h *thost) release(c *tconn) bool {
 		h.closeConn(c, c.expireReason)
 		return false
 	}
-	var evict *tconn
+	var evict *persistConn
 	h.mu.Lock()
 	if len(h.waiters) > 0 {
 		w := h.waiters[0]
@@ -260,9 +256,9 @@ func (h *thost) release(c *tconn) bool {
 	if max := h.t.cfg.maxIdle; max > 0 && len(h.idle) >= max {
 		evict = h.idle[0]
 		h.idle = append(h.idle[:0], h.idle[1:]...)
-		evict.state = tClosed
+		evict.state = connClosed
 	}
-	c.state = tIdle
+	c.state = connIdle
 	h.active--
 	h.idle = append(h.idle, c)
 	c.armIdleTimer(now)
@@ -274,22 +270,22 @@ func (h *thost) release(c *tconn) bool {
 }
 
 // closeConn closes an active connection and gives its slot to a waiter.
-func (h *thost) closeConn(c *tconn, reason CloseReason) {
+func (h *hostPool) closeConn(c *persistConn, reason CloseReason) {
 	h.mu.Lock()
-	if c.state == tActive {
+	if c.state == connActive {
 		h.active--
 		h.grantLocked()
 	}
-	c.state = tClosed
+	c.state = connClosed
 	h.mu.Unlock()
 	c.close(reason)
 }
 
 // idleExpired runs on an idle connection's timer.
-func (h *thost) idleExpired(c *tconn) {
+func (h *hostPool) idleExpired(c *persistConn) {
 	h.mu.Lock()
 	c.timerAt = time.Time{}
-	if c.state != tIdle {
+	if c.state != connIdle {
 		h.mu.Unlock()
 		return
 	}
@@ -309,23 +305,23 @@ func (h *thost) idleExpired(c *tconn) {
 	}
 }
 
-func (h *thost) removeIdleLocked(c *tconn) {
+func (h *hostPool) removeIdleLocked(c *persistConn) {
 	for i, x := range h.idle {
 		if x == c {
 			h.idle = append(h.idle[:i], h.idle[i+1:]...)
 			break
 		}
 	}
-	c.state = tClosed
+	c.state = connClosed
 }
 
 // closeIdle closes every idle connection of the host.
-func (h *thost) closeIdle(reason CloseReason) {
+func (h *hostPool) closeIdle(reason CloseReason) {
 	h.mu.Lock()
 	idle := h.idle
 	h.idle = nil
 	for _, c := range idle {
-		c.state = tClosed
+		c.state = connClosed
 		h.grantLocked()
 	}
 	h.mu.Unlock()
@@ -335,7 +331,7 @@ func (h *thost) closeIdle(reason CloseReason) {
 }
 
 // counts reports the host's connections for Stats.
-func (h *thost) counts() HostStats {
+func (h *hostPool) counts() HostStats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return HostStats{Idle: len(h.idle), Active: h.active, Dialing: h.dialing, Waiting: len(h.waiters)}

@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"bufio"
@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// ttServer is a raw TCP test server: it runs serve on each accepted
+// rawServer is a raw TCP test server: it runs serve on each accepted
 // connection, in a goroutine it waits for at Close.
-type ttServer struct {
+type rawServer struct {
 	ln    net.Listener
 	wg    sync.WaitGroup
 	mu    sync.Mutex
@@ -23,12 +23,12 @@ type ttServer struct {
 	accepted int
 }
 
-func ttNewServer(t testing.TB, serve func(c net.Conn)) *ttServer {
+func newRawServer(t testing.TB, serve func(c net.Conn)) *rawServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &ttServer{ln: ln, conns: make(map[net.Conn]bool)}
+	s := &rawServer{ln: ln, conns: make(map[net.Conn]bool)}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -58,15 +58,15 @@ func ttNewServer(t testing.TB, serve func(c net.Conn)) *ttServer {
 	return s
 }
 
-func (s *ttServer) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *rawServer) URL() string { return "http://" + s.ln.Addr().String() }
 
-func (s *ttServer) Accepted() int {
+func (s *rawServer) Accepted() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.accepted
 }
 
-func (s *ttServer) Close() {
+func (s *rawServer) Close() {
 	s.ln.Close()
 	s.mu.Lock()
 	for c := range s.conns {
@@ -76,8 +76,8 @@ func (s *ttServer) Close() {
 	s.wg.Wait()
 }
 
-// ttReadRequest reads one request and its whole body.
-func ttReadRequest(br *bufio.Reader) (*http.Request, []byte, error) {
+// readRequest reads one request and its whole body.
+func readRequest(br *bufio.Reader) (*http.Request, []byte, error) {
 	req, err := http.ReadRequest(br)
 	if err != nil {
 		return nil, nil, err
@@ -86,10 +86,10 @@ func ttReadRequest(br *bufio.Reader) (*http.Request, []byte, error) {
 	return req, body, err
 }
 
-// ttServeLoop answers each request on c with respond's bytes until
+// serveLoop answers each request on c with respond's bytes until
 // respond returns nil, the peer closes, or idle passes without a request
 // (idle 0: no limit). onIdle, when set, runs instead of a silent close.
-func ttServeLoop(c net.Conn, idle time.Duration, onIdle func(c net.Conn), respond func(n int, req *http.Request, body []byte) []byte) {
+func serveLoop(c net.Conn, idle time.Duration, onIdle func(c net.Conn), respond func(n int, req *http.Request, body []byte) []byte) {
 	br := bufio.NewReader(c)
 	for n := 1; ; n++ {
 		if idle > 0 {
@@ -102,7 +102,7 @@ func ttServeLoop(c net.Conn, idle time.Duration, onIdle func(c net.Conn), respon
 			return
 		}
 		c.SetReadDeadline(time.Time{})
-		req, body, err := ttReadRequest(br)
+		req, body, err := readRequest(br)
 		if err != nil {
 			return
 		}
@@ -116,9 +116,9 @@ func ttServeLoop(c net.Conn, idle time.Duration, onIdle func(c net.Conn), respon
 	}
 }
 
-// ttResponse formats a response with a Content-Length body and extra
+// rawResponse formats a response with a Content-Length body and extra
 // header lines (each "Name: value").
-func ttResponse(status int, body string, extra ...string) []byte {
+func rawResponse(status int, body string, extra ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " " + http.StatusText(status) + "\r\n")
 	for _, e := range extra {
@@ -129,8 +129,8 @@ func ttResponse(status int, body string, extra ...string) []byte {
 	return b.Bytes()
 }
 
-// ttGet sends a GET through rt and returns the status and body.
-func ttGet(t testing.TB, rt http.RoundTripper, url string) (int, string) {
+// get sends a GET through rt and returns the status and body.
+func get(t testing.TB, rt http.RoundTripper, url string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {

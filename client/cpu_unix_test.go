@@ -1,16 +1,16 @@
 //go:build unix
 
-package holdfast
+package client
 
 import (
 	"syscall"
 	"time"
 )
 
-// ttCPUTime is the process's user+system CPU time so far: benchmarks
+// cpuTime is the process's user+system CPU time so far: benchmarks
 // report CPU per request, which other load on the machine disturbs less
 // than wall time.
-func ttCPUTime() time.Duration {
+func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

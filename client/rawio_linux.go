@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import (
 	"io"
@@ -11,7 +11,7 @@ import (
 )
 
 // flushAwait writes the request in c.wbuf, all of it, and waits for the
-// answer's first bytes, which it reads into rbuf: one write, one read.
+// answer's first bytes, which it reads into the input buffer: one write, one read.
 //
 // Writing with nc.Write and then reading with nc.Read costs a read more:
 // the server has not answered a few hundred nanoseconds after the write,
@@ -26,17 +26,17 @@ import (
 // the rest goes through nc.Write and the answer through fill, as usual.
 // An error of the first read is kept in c.pending for the next fill, so
 // that it reaches the caller where a read error does.
-func (c *tconn) flushAwait() error {
+func (c *persistConn) flushAwait() error {
 	if c.sendFn == nil || c.trace != nil {
 		// With a trace, WroteRequest must fire before GotFirstResponseByte.
 		return c.flush()
 	}
-	if c.w > c.r {
+	if c.in.Len() > 0 {
 		// Bytes are waiting (a final answer after a 100): the answer may
 		// be complete, and waiting for more would hang.
 		return c.flush()
 	}
-	c.r, c.w = 0, 0
+	c.in.Reset()
 	if t := c.h.t.cfg.headerTimeout; t > 0 {
 		// awaitHead sets it again, a moment later.
 		c.nc.SetReadDeadline(time.Now().Add(t))
@@ -62,7 +62,7 @@ func (c *tconn) flushAwait() error {
 	case c.recvN == 0:
 		c.pending = io.EOF
 	default:
-		c.w += c.recvN
+		c.in.End += c.recvN
 		c.firstByte()
 	}
 	return nil
@@ -73,7 +73,7 @@ func (c *tconn) flushAwait() error {
 // have the poller wait for the socket to be readable. It calls the syscall
 // package, as net.Conn does, whose race-detector annotations order a
 // write on one socket before the read that sees it on another.
-func (c *tconn) sendStep(fd uintptr) bool {
+func (c *persistConn) sendStep(fd uintptr) bool {
 	if !c.sendDone {
 		for c.sendOff < len(c.wbuf) {
 			n, err := syscall.Write(int(fd), c.wbuf[c.sendOff:])
@@ -85,7 +85,7 @@ func (c *tconn) sendStep(fd uintptr) bool {
 			case err == unix.EAGAIN:
 				return true // a full send buffer: flushAwait writes the rest
 			case err != nil:
-				c.sendErr = terrno(err)
+				c.sendErr = toErrno(err)
 				return true
 			case n <= 0:
 				c.sendErr = unix.EIO
@@ -96,14 +96,14 @@ func (c *tconn) sendStep(fd uintptr) bool {
 		return false
 	}
 	for {
-		n, err := syscall.Read(int(fd), c.rbuf[c.w:])
+		n, err := syscall.Read(int(fd), c.in.Buf[c.in.End:])
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
 			return false // woken early: wait again
 		case err != nil:
-			c.recvErr = terrno(err)
+			c.recvErr = toErrno(err)
 		default:
 			c.recvN = n
 		}
@@ -111,7 +111,7 @@ func (c *tconn) sendStep(fd uintptr) bool {
 	}
 }
 
-func terrno(err error) syscall.Errno {
+func toErrno(err error) syscall.Errno {
 	if e, ok := err.(syscall.Errno); ok {
 		return e
 	}
@@ -119,7 +119,7 @@ func terrno(err error) syscall.Errno {
 }
 
 // opError wraps a system call's error as net.Conn's Read and Write do.
-func (c *tconn) opError(op string, errno syscall.Errno) error {
+func (c *persistConn) opError(op string, errno syscall.Errno) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(),
 		Err: os.NewSyscallError(op, errno)}
 }

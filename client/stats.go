@@ -1,4 +1,4 @@
-package holdfast
+package client
 
 import "sync/atomic"
 
@@ -37,8 +37,8 @@ type HostStats struct {
 	Waiting int `json:"waiting"` // requests waiting for MaxConnsPerHost
 }
 
-// tstats are a Transport's counters; every field is atomic.
-type tstats struct {
+// counters are a Transport's counters; every field is atomic.
+type counters struct {
 	requests      atomic.Uint64
 	dials         atomic.Uint64
 	dialErrors    atomic.Uint64
@@ -69,13 +69,7 @@ func (t *Transport) Stats() TransportStats {
 	for _, r := range CloseReasons() {
 		s.Closed[r] = st.closed[r].Load()
 	}
-	t.mu.RLock()
-	hosts := make([]*thost, 0, len(t.hosts))
-	for _, h := range t.hosts {
-		hosts = append(hosts, h)
-	}
-	t.mu.RUnlock()
-	for _, h := range hosts {
+	for _, h := range t.hostPools() {
 		s.Hosts[h.key] = h.counts()
 	}
 	return s

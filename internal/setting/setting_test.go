@@ -1,0 +1,27 @@
+package setting
+
+import (
+	"testing"
+	"time"
+)
+
+func TestOr(t *testing.T) {
+	cases := []struct{ v, def, want time.Duration }{
+		{0, time.Second, time.Second},
+		{-1, time.Second, 0},
+		{-time.Hour, time.Second, 0},
+		{3 * time.Second, time.Second, 3 * time.Second},
+		{0, 0, 0},
+	}
+	for _, c := range cases {
+		if got := Or(c.v, c.def); got != c.want {
+			t.Errorf("Or(%v, %v) = %v, want %v", c.v, c.def, got, c.want)
+		}
+	}
+	if got := Or(0, 64); got != 64 {
+		t.Errorf("Or(0, 64) = %d", got)
+	}
+	if got := Or(int64(-5), 7); got != 0 {
+		t.Errorf("Or(-5, 7) = %d", got)
+	}
+}

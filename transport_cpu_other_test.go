@@ -1,7 +1,0 @@
-//go:build !unix
-
-package holdfast
-
-import "time"
-
-func ttCPUTime() time.Duration { return 0 }
