@@ -17,6 +17,7 @@ import (
 	"holdfast"
 	"holdfast/internal/netns"
 	"holdfast/internal/sockopt"
+	"holdfast/internal/testrig"
 )
 
 // The Transport's side of dead peers: the server host crashes or reboots
@@ -26,7 +27,7 @@ import (
 // the reason the kernel found, and a request in flight fails within the
 // user timeout instead of hanging.
 func TestDeadPeerTransport(t *testing.T) {
-	t.Cleanup(func() { checkLeaks(t) })
+	testrig.CheckLeaks(t)
 	const userTimeout = 3 * time.Second
 	cases := []string{"crash", "reboot", "in-flight", "sent-into-the-void"}
 	concurrently(t, cases, func(t *testing.T, name string) {
