@@ -6,10 +6,11 @@
 // goleak.VerifyTestMain; [CheckLeaks] adds a check at the end of one test,
 // for tests that start servers and clients of their own.
 //
-// The peers are written twice over: as plain functions that return an
-// error ([RunNginx], [ListenRelay]) and the caller stops, for the
-// benchmark commands under compare/, and as test helpers ([StartNginx],
-// [NewRelay]) that skip or fail the test and stop the peer when it ends.
+// Each peer has two entry points: a plain function that returns an error
+// and a peer its caller stops ([RunNginx], [ListenRelay]), for the
+// benchmark commands under compare/, and a test helper over it
+// ([StartNginx], [NewRelay]) that skips or fails the test and stops the
+// peer when the test ends.
 //
 // The package is internal, yet compare/ (a module of its own) imports it:
 // Go allows an internal package to be imported by any package whose import

@@ -156,11 +156,11 @@ func (c NginxConfig) Command(addr string) ([]string, error) {
 // Nginx is a running nginx. Its owner must Stop it.
 type Nginx struct {
 	Addr string // host:port on loopback
-	Bin  string
-	PID  int
-	Dir  string
+	Bin  string // the binary run
+	PID  int    // nginx's own: the Prefix programs exec it in place
+	Dir  string // configuration, logs (error.log, output.log), temp files
 
-	stop      context.CancelFunc // starts the SIGTERM, then SIGKILL, of exec's Cancel and WaitDelay
+	stop      context.CancelFunc // ends the command's context: SIGTERM (cmd.Cancel), SIGKILL 5 s later (cmd.WaitDelay)
 	exited    chan struct{}      // closed once the process has been waited for
 	removeDir bool               // Dir was made by RunNginx
 }
