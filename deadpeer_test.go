@@ -482,20 +482,13 @@ func TestDeadPeerUserTimeout(t *testing.T) {
 	})
 }
 
-// noNetnsLeftovers reports, for TestMain, whether the run left no network
-// namespace and no child process (an ip or nft command) behind; the
-// filter rules live inside the namespaces and go with them.
-func noNetnsLeftovers() bool {
-	ok := true
-	if left, err := netns.Leftovers(); err != nil || len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: network namespaces left behind: %v %v\n", left, err)
-		ok = false
-	}
+// noChildProcesses reports the processes this one started and left
+// running.
+func noChildProcesses() error {
 	if kids := childProcesses(); len(kids) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: child processes left behind: %v\n", kids)
-		ok = false
+		return fmt.Errorf("child processes left behind: %v", kids)
 	}
-	return ok
+	return nil
 }
 
 // childProcesses lists the processes whose parent is this one, from /proc

@@ -10,71 +10,41 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"holdfast"
+	"holdfast/internal/netns"
+	"holdfast/internal/testrig"
 )
 
+// TestMain fails the run if a goroutine outlived the tests (goleak), if any
+// state transition broke the state machine, or if a network namespace or a
+// child process was left behind.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	testrig.Main(m, badTransitions, netns.CheckLeftovers, noChildProcesses)
+}
+
+func badTransitions() error {
 	if n := holdfast.BadTransitions(); n != 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: %d connection state transitions broke the state machine\n", n)
-		code = 1
+		return fmt.Errorf("%d connection state transitions broke the state machine", n)
 	}
-	if !noNetnsLeftovers() {
-		code = 1
-	}
-	os.Exit(code)
+	return nil
 }
 
 // run runs f once per engine, as a subtest named after it, and checks that
-// no goroutine of the server is left behind afterwards.
+// no goroutine of the server or of the test's clients outlives the
+// subtest (the engines' loops included: the server is closed by then).
 func run(t *testing.T, f func(t *testing.T, e holdfast.Engine)) {
 	t.Helper()
 	for _, e := range holdfast.Engines() {
 		t.Run(e.String(), func(t *testing.T) {
-			t.Cleanup(func() { checkLeaks(t) })
+			testrig.CheckLeaks(t)
 			f(t, e)
 		})
 	}
-}
-
-// checkLeaks fails the test if goroutines of the server or of the test's
-// own clients outlive it (waiting briefly for those already exiting).
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	var leaked []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if leaked = interestingGoroutines(); len(leaked) == 0 {
-			return
-		}
-	}
-	t.Errorf("%d goroutines leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-}
-
-func interestingGoroutines() []string {
-	buf := make([]byte, 2<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var gs []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		_, stack, _ := strings.Cut(g, "\n")
-		if stack == "" || strings.Contains(stack, "testing.(*T).Run") || strings.Contains(stack, "testing.(*M)") ||
-			strings.Contains(stack, "checkLeaks") || strings.Contains(stack, "testing.tRunner.func1") ||
-			strings.Contains(stack, "runtime.goexit") && !strings.Contains(stack, "holdfast") ||
-			strings.Contains(stack, "os/signal.signal_recv") {
-			continue
-		}
-		if strings.Contains(stack, "holdfast") || strings.Contains(stack, "net/http.") {
-			gs = append(gs, strings.TrimSpace(g))
-		}
-	}
-	sort.Strings(gs)
-	return gs
 }
 
 // testServer is a Server listening on an ephemeral loopback port.

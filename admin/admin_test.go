@@ -145,7 +145,12 @@ func TestLivePage(t *testing.T) {
 	if !strings.Contains(string(b), "fetch(\"stats\")") || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("live page: %s", b[:min(200, len(b))])
 	}
-	if resp, _ := http.Get(adminURL + "/nope"); resp.StatusCode != 404 {
+	resp, err = http.Get(adminURL + "/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
 		t.Fatalf("unknown path: %d", resp.StatusCode)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 // newTestWorker returns a connected worker outside of a run.
@@ -31,7 +31,7 @@ func newTestWorker(t testing.TB, url string) *worker {
 // The request path allocates nothing: a request is a write of prepared
 // bytes, a read into the worker's buffer and a parse in place.
 func TestRequestPathDoesNotAllocate(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	w := newTestWorker(t, s.url())
 	defer w.closeConn()

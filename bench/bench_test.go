@@ -12,7 +12,7 @@ import (
 
 	"holdfast"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 func run(t *testing.T, cfg Config) *Result {
@@ -28,7 +28,7 @@ func run(t *testing.T, cfg Config) *Result {
 }
 
 func TestCountedRunSendsExactlyN(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	res := run(t, Config{URL: s.url(), Connections: 4, Requests: 101})
 	if got := s.requests.Load(); got != 101 {
@@ -52,7 +52,7 @@ func TestCountedRunSendsExactlyN(t *testing.T) {
 }
 
 func TestNoKeepAliveOpensAConnectionPerRequest(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	res := run(t, Config{URL: s.url(), Connections: 3, Requests: 40, NoKeepAlive: true})
 	if s.requests.Load() != 40 || s.conns.Load() != 40 {
@@ -70,7 +70,7 @@ func TestNoKeepAliveOpensAConnectionPerRequest(t *testing.T) {
 }
 
 func TestPipelineWritesRequestsTogether(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	res := run(t, Config{URL: s.url(), Connections: 2, Requests: 100, Pipeline: 8})
 	if s.requests.Load() != 100 || res.Requests != 100 || res.ErrorCount() != 0 {
@@ -82,7 +82,7 @@ func TestPipelineWritesRequestsTogether(t *testing.T) {
 }
 
 func TestHTTP10(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	for _, short := range []bool{false, true} {
 		s := newCountServer(t, answerLength)
 		res := run(t, Config{URL: s.url(), Connections: 2, Requests: 20, HTTP10: true, NoKeepAlive: short})
@@ -100,7 +100,7 @@ func TestHTTP10(t *testing.T) {
 }
 
 func TestResponseFramings(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	for _, tc := range []struct {
 		name  string
 		a     answer
@@ -119,7 +119,7 @@ func TestResponseFramings(t *testing.T) {
 }
 
 func TestDurationRunStops(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	var ticks int
 	res := run(t, Config{URL: s.url(), Connections: 4, Duration: 350 * time.Millisecond,
@@ -141,7 +141,7 @@ func TestDurationRunStops(t *testing.T) {
 // due during the stall, and each of them must show that wait: counted from
 // when it was sent, only the one request caught in the stall would.
 func TestRateRunCountsFromIntendedTime(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	s.stall = 400 * time.Millisecond
 	res := run(t, Config{URL: s.url(), Connections: 1, Requests: 20, Rate: 100})
@@ -156,7 +156,7 @@ func TestRateRunCountsFromIntendedTime(t *testing.T) {
 }
 
 func TestFailuresAreCountedByKind(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	s.silentAfter = true
 	res := run(t, Config{URL: s.url(), Connections: 1, Requests: 6})
@@ -169,7 +169,7 @@ func TestFailuresAreCountedByKind(t *testing.T) {
 }
 
 func TestFirstRequestFailures(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	garbage := newCountServer(t, answerGarbage)
 	silent := newCountServer(t, answerSilent)
 	for _, tc := range []struct {
@@ -236,7 +236,7 @@ func startHoldfast(t *testing.T, pol holdfast.Policy) string {
 }
 
 func TestCompareShowsKeepAliveAhead(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	url := startHoldfast(t, holdfast.Policy{})
 	var modes []string
 	c, err := Compare(context.Background(), Config{URL: url, Connections: 4, Requests: 200, Timeout: 5 * time.Second},
@@ -274,7 +274,7 @@ func TestCompareRefusesShortPipelines(t *testing.T) {
 }
 
 func TestReports(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	s := newCountServer(t, answerLength)
 	res := run(t, Config{URL: s.url(), Connections: 2, Requests: 50})
 	js, err := json.Marshal(res)

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,9 +16,9 @@ import (
 	"time"
 
 	"holdfast/client"
-	"holdfast/internal/leakcheck"
 	"holdfast/internal/netns"
 	"holdfast/internal/sockopt"
+	"holdfast/internal/testrig"
 )
 
 // probes are the keepalive settings of the Transport in these tests,
@@ -47,7 +45,7 @@ const (
 // the reason the kernel found, and a request in flight fails within the
 // user timeout instead of hanging.
 func TestDeadPeerTransport(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	const userTimeout = 3 * time.Second
 	// All cases at once: they spend their time waiting for kernel timers,
 	// which -parallel would only add up. Each builds its own namespaces.
@@ -323,16 +321,9 @@ func (o *origin) serve(c net.Conn) {
 	}
 }
 
-// TestMain fails the run if a network namespace of the dead-peer tests
-// outlived them.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if left, err := netns.Leftovers(); err != nil || len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: network namespaces left behind: %v %v\n", left, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+// TestMain fails the run if a goroutine or a network namespace of the
+// dead-peer tests outlived them.
+func TestMain(m *testing.M) { testrig.Main(m, netns.CheckLeftovers) }
 
 // closedCounts returns the close reasons st counted, without the zeros,
 // and their total.

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
 	"holdfast/internal/sockopt"
+	"holdfast/internal/testrig"
 )
 
 func TestTransportLIFO(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(r.RemoteAddr))
 	})
@@ -50,7 +50,7 @@ func TestTransportLIFO(t *testing.T) {
 }
 
 func TestTransportMaxIdlePerHost(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("body")) })
 	tr := &Transport{MaxIdlePerHost: 2}
 	defer tr.CloseIdleConnections()
@@ -77,7 +77,7 @@ func TestTransportMaxIdlePerHost(t *testing.T) {
 }
 
 func TestTransportMaxConnsPerHost(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	release := make(chan struct{})
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -133,7 +133,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 }
 
 func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	t.Run("IdleTimeout", func(t *testing.T) {
 		tr := &Transport{IdleTimeout: 100 * time.Millisecond}
@@ -191,7 +191,7 @@ func TestTransportIdleTimeoutAndMaxAge(t *testing.T) {
 }
 
 func TestTransportDisableKeepAlives(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	var mu sync.Mutex
 	var conns []string
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +215,7 @@ func TestTransportDisableKeepAlives(t *testing.T) {
 }
 
 func TestTransportServerClose(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, 0, nil, func(n int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
@@ -251,7 +251,7 @@ func TestTransportServerClose(t *testing.T) {
 }
 
 func TestTransportSocketOptions(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	if !sockopt.Supported {
 		t.Skip("TCP_USER_TIMEOUT is not supported here")
 	}
@@ -291,7 +291,7 @@ func TestTransportSocketOptions(t *testing.T) {
 }
 
 func TestTransportDialTimeoutAndErrors(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	tr := &Transport{
 		DialTimeout: 50 * time.Millisecond,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -314,7 +314,7 @@ func TestTransportDialTimeoutAndErrors(t *testing.T) {
 }
 
 func TestTransportStatsJSON(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -336,7 +336,7 @@ func TestTransportStatsJSON(t *testing.T) {
 }
 
 func TestTransportCloseIdleConnections(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	client := &http.Client{Transport: tr}

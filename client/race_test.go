@@ -2,24 +2,20 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 // The reuse race, for real: a relay adds 10–25 ms each way, as a network
@@ -33,126 +29,9 @@ const (
 	raceCallers  = 32
 )
 
-// relay is a TCP proxy that delays every segment by 10–25 ms in each
-// direction, keeping order, and passes FINs and resets on.
-type relay struct {
-	ln     net.Listener
-	target string
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
-	closed bool
-}
-
-func newRelay(t testing.TB, target string) *relay {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{ln: ln, target: target, conns: make(map[net.Conn]bool)}
-	r.wg.Add(1)
-	go r.accept()
-	t.Cleanup(r.Close)
-	return r
-}
-
-func (r *relay) URL() string { return "http://" + r.ln.Addr().String() }
-
-func (r *relay) track(c net.Conn) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		c.Close()
-		return false
-	}
-	r.conns[c] = true
-	return true
-}
-
-func (r *relay) accept() {
-	defer r.wg.Done()
-	for {
-		down, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", r.target)
-		if err != nil {
-			down.Close()
-			continue
-		}
-		if !r.track(down) || !r.track(up) {
-			down.Close()
-			up.Close()
-			return
-		}
-		r.wg.Add(4)
-		go r.pipe(down.(*net.TCPConn), up.(*net.TCPConn))
-		go r.pipe(up.(*net.TCPConn), down.(*net.TCPConn))
-	}
-}
-
-// segment is data (or the end: eof, or a reset) due at a time.
-type segment struct {
-	data  []byte
-	at    time.Time
-	eof   bool
-	reset bool
-}
-
-// pipe copies src to dst through a delay line: a reader goroutine stamps
-// each segment with its delivery time, a writer delivers it then.
-func (r *relay) pipe(src, dst *net.TCPConn) {
-	line := make(chan segment, 4096)
-	go func() { // reader
-		defer r.wg.Done()
-		var last time.Time
-		for {
-			buf := make([]byte, 16<<10)
-			n, err := src.Read(buf)
-			at := time.Now().Add(10*time.Millisecond + rand.N(15*time.Millisecond))
-			if at.Before(last) {
-				at = last
-			}
-			last = at
-			if n > 0 {
-				line <- segment{data: buf[:n], at: at}
-			}
-			if err != nil {
-				line <- segment{at: at, eof: errors.Is(err, io.EOF), reset: !errors.Is(err, io.EOF)}
-				close(line)
-				return
-			}
-		}
-	}()
-	defer r.wg.Done()
-	for s := range line {
-		time.Sleep(time.Until(s.at))
-		switch {
-		case s.eof:
-			dst.CloseWrite()
-		case s.reset:
-			dst.SetLinger(0)
-			dst.Close()
-			src.Close()
-		default:
-			if _, err := dst.Write(s.data); err != nil {
-				src.SetLinger(0)
-				src.Close()
-			}
-		}
-	}
-}
-
-func (r *relay) Close() {
-	r.mu.Lock()
-	r.closed = true
-	r.ln.Close()
-	for c := range r.conns {
-		c.Close()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
+// relayURL puts a relay adding 10–25 ms each way in front of addr.
+func relayURL(t testing.TB, addr string) string {
+	return "http://" + testrig.NewRelay(t, addr, testrig.RaceDelay).Addr()
 }
 
 // raceResult counts what a race run saw.
@@ -234,16 +113,22 @@ func raceServers(t *testing.T, idle time.Duration) map[string]string {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	urls["nethttp"] = newRelay(t, ln.Addr().String()).URL()
+	urls["nethttp"] = relayURL(t, ln.Addr().String())
 	urls["nginx"] = "" // skipped when nginx is missing
-	if addr, ok := startNginx(t, idle); ok {
-		urls["nginx"] = newRelay(t, addr).URL()
+	if _, err := testrig.FindNginx(); err != nil {
+		t.Logf("%v: its reuse race is skipped", err)
+		return urls
 	}
+	ng := testrig.StartNginx(t, testrig.NginxConfig{
+		Body:             "ok\n",
+		KeepaliveTimeout: fmt.Sprintf("%dms", idle.Milliseconds()),
+	})
+	urls["nginx"] = relayURL(t, ng.Addr)
 	return urls
 }
 
 func TestTransportReuseRace(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	n, callers := raceRequests, raceCallers
 	if testing.Short() {
 		n, callers = 200, 16
@@ -282,7 +167,7 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 	if os.Getenv("HOLDFAST_BASELINE") == "" {
 		t.Skip("set HOLDFAST_BASELINE=1 to measure net/http's Transport in the reuse race")
 	}
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	n, callers := raceRequests, raceCallers
 	if testing.Short() {
 		n, callers = 200, 16
@@ -298,95 +183,4 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 			t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())
 		})
 	}
-}
-
-// startNginx starts nginx on an ephemeral port with keepalive_timeout
-// idle, or skips that part (reported, not failed) when nginx is missing.
-func startNginx(t *testing.T, idle time.Duration) (string, bool) {
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		t.Log("nginx not found: its reuse race is skipped (apt-get install nginx-light)")
-		return "", false
-	}
-	for attempt := 0; attempt < 5; attempt++ {
-		if addr, ok := tryNginx(t, bin, idle); ok {
-			return addr, true
-		}
-	}
-	t.Fatal("nginx did not start")
-	return "", false
-}
-
-func tryNginx(t *testing.T, bin string, idle time.Duration) (string, bool) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nginx binds it next; another process could take it: retried
-	dir := t.TempDir()
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	keepalive_timeout %[2]dms;
-	keepalive_requests 100000;
-	server {
-		listen %[3]s;
-		location / { return 200 "ok\n"; }
-	}
-}
-`, dir, idle.Milliseconds(), addr)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-e", filepath.Join(dir, "error.log"), "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx exited: %s", log)
-			return "", false
-		default:
-		}
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			t.Cleanup(func() {
-				cmd.Process.Signal(syscall.SIGQUIT)
-				select {
-				case <-exited:
-				case <-time.After(5 * time.Second):
-					cmd.Process.Kill()
-					<-exited
-				}
-			})
-			return addr, true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	<-exited
-	return "", false
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 func TestTransportHintMargin(t *testing.T) {
@@ -36,7 +36,7 @@ func TestTransportHintMargin(t *testing.T) {
 // connections after 1 s: connections idle for less than 1 s − margin are
 // reused, the others are retired by the Transport first, never raced.
 func TestTransportKeepAliveTimeoutHint(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, time.Second, nil, func(int, *http.Request, []byte) []byte {
 			return rawResponse(200, "ok", "Keep-Alive: timeout=1")
@@ -74,7 +74,7 @@ func TestTransportKeepAliveTimeoutHint(t *testing.T) {
 
 // The own IdleTimeout still wins when it is shorter than the hint.
 func TestTransportKeepAliveHintVsIdleTimeout(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, 0, nil, func(int, *http.Request, []byte) []byte {
 			return rawResponse(200, "ok", "Keep-Alive: timeout=60")
@@ -88,7 +88,7 @@ func TestTransportKeepAliveHintVsIdleTimeout(t *testing.T) {
 
 // Keep-Alive: max=M: never more than M further requests on the connection.
 func TestTransportKeepAliveMaxHint(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	var violations atomic.Int32
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
@@ -113,7 +113,7 @@ func TestTransportKeepAliveMaxHint(t *testing.T) {
 // before reuse sees the FIN, the reset or the unsolicited 408, and the
 // connection is discarded instead of failing a request.
 func TestTransportStaleConnections(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	cases := []struct {
 		name   string
 		onIdle func(c net.Conn)
@@ -199,7 +199,7 @@ func TestTransportRetryAfterReuseRace(t *testing.T) {
 				name += "/reset"
 			}
 			t.Run(name, func(t *testing.T) {
-				leakcheck.Check(t)
+				testrig.CheckLeaks(t)
 				var mu sync.Mutex
 				var seen []string
 				srv := racingServer(t, rst, &seen, &mu)
@@ -254,7 +254,7 @@ func TestTransportRetryAfterReuseRace(t *testing.T) {
 // The retry dials a new connection even when other idle ones are pooled:
 // they are as old as the one that failed.
 func TestTransportRetryDialsNew(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	var mu sync.Mutex
 	var seen []string
 	srv := racingServer(t, false, &seen, &mu)
@@ -285,7 +285,7 @@ func TestTransportRetryDialsNew(t *testing.T) {
 // A 408 that arrives as the request is sent (not before, when the check
 // would see it) is the reuse race too.
 func TestTransport408OnReusedConnection(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, 0, nil, func(n int, _ *http.Request, _ []byte) []byte {
 			if n == 2 {
@@ -314,7 +314,7 @@ func TestTransport408OnReusedConnection(t *testing.T) {
 }
 
 func TestTransportContextCancellation(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	stall := make(chan struct{})
 	defer close(stall)
 	srv := newRawServer(t, func(c net.Conn) {
@@ -441,7 +441,7 @@ func (zeros) Read(p []byte) (int, error) {
 // used within freshIdle, meets the close, and is retried; one that may
 // not be retried is always checked, so the check discards the connection.
 func TestTransportFreshReuseSkipsCheck(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, _, err := readRequest(br); err == nil {

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 // echo is a net/http handler that echoes the method, the body and a few
@@ -42,7 +42,7 @@ func newNetHTTPServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 }
 
 func TestTransportZeroValueClient(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -74,7 +74,7 @@ func TestTransportZeroValueClient(t *testing.T) {
 }
 
 func TestTransportUnsupportedSchemes(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	tr := &Transport{}
 	req, _ := http.NewRequest("GET", "https://example.invalid/", nil)
 	if _, err := tr.RoundTrip(req); !errors.Is(err, ErrTLSUnsupported) {
@@ -87,7 +87,7 @@ func TestTransportUnsupportedSchemes(t *testing.T) {
 }
 
 func TestTransportRequestBodies(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -134,7 +134,7 @@ func TestTransportRequestBodies(t *testing.T) {
 }
 
 func TestTransportRequestTrailers(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -152,7 +152,7 @@ func TestTransportRequestTrailers(t *testing.T) {
 }
 
 func TestTransportChunkedResponseAndTrailers(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Checksum")
 		for i := 0; i < 5; i++ {
@@ -190,7 +190,7 @@ func TestTransportChunkedResponseAndTrailers(t *testing.T) {
 }
 
 func TestTransportResponsesWithoutBody(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/204":
@@ -234,7 +234,7 @@ func TestTransportResponsesWithoutBody(t *testing.T) {
 }
 
 func TestTransportBodyEOFReturnsConnection(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Repeat([]byte("x"), 100<<10))
 	})
@@ -262,7 +262,7 @@ func TestTransportBodyEOFReturnsConnection(t *testing.T) {
 }
 
 func TestTransportBodyCloseEarly(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
 		n := 10 << 10
 		if r.URL.Path == "/big" {
@@ -294,7 +294,7 @@ func TestTransportBodyCloseEarly(t *testing.T) {
 }
 
 func TestTransportInvalidRequests(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -316,7 +316,7 @@ func TestTransportInvalidRequests(t *testing.T) {
 }
 
 func TestTransportTraceHooks(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	tr := &Transport{}
 	defer tr.CloseIdleConnections()
@@ -371,7 +371,7 @@ func TestTransportTraceHooks(t *testing.T) {
 }
 
 func TestTransportExpectContinue(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	// A server that never answers 100: the body goes after the timeout.
 	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
@@ -432,7 +432,7 @@ func (b *closeCounter) Close() error               { b.closed++; return nil }
 // A server that refuses an upload answers before reading it and closes:
 // the response is returned, not the write error.
 func TestTransportEarlyResponseToUpload(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
@@ -468,7 +468,7 @@ func TestTransportEarlyResponseToUpload(t *testing.T) {
 }
 
 func TestTransportMalformedAndSpecialResponses(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newRawServer(t, func(c net.Conn) {
 		serveLoop(c, 0, nil, func(_ int, req *http.Request, _ []byte) []byte {
 			switch req.URL.Path {
@@ -551,7 +551,7 @@ func (c countingConn) Write(p []byte) (int, error) {
 // A wrapper's Read and Write carry the exchange: the Transport's direct
 // system calls are for plain TCP connections only.
 func TestTransportWrappedConnSeesIO(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	srv := newNetHTTPServer(t, echo)
 	var read, written atomic.Int64
 	tr := &Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -1,6 +1,7 @@
-// Package compare holds the files the side-by-side benchmarks of holdfast
-// need at run time: the nginx config template and the wrk pipelining script.
-// They are embedded so the harness finds them wherever it runs from.
+// Package compare holds the file the side-by-side benchmarks of holdfast
+// need at run time: the wrk pipelining script, embedded so the harness
+// finds it wherever it runs from. nginx's configuration is
+// holdfast/internal/testrig's, shared with holdfast's tests.
 //
 // The module holdfast/compare is kept apart from holdfast's own module so
 // that the peer servers (fasthttp, nbio) never become holdfast dependencies.

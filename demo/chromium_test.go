@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -82,7 +82,7 @@ func renderedFigures(t *testing.T, dom string) (requests, connections int) {
 }
 
 func TestChromium(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	for _, tc := range []struct {
 		name      string
 		keepAlive bool

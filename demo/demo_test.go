@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 // loadPage fetches "/" and every sub-resource on it as a browser would: several
@@ -78,7 +78,7 @@ func fetchOne(c *http.Client, url string) error {
 }
 
 func TestKeepAliveSharesConnections(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	const maxConns = 4
 	ts := newTestServer(t, true)
 	c := newClient(t, maxConns, true)
@@ -102,7 +102,7 @@ func TestKeepAliveSharesConnections(t *testing.T) {
 }
 
 func TestShortConnectionsOnePerRequest(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	ts := newTestServer(t, false)
 	c := newClient(t, 4, false)
 
@@ -155,7 +155,7 @@ func checkConsistent(t *testing.T, r report) {
 }
 
 func TestReportErrors(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 1, true)
 
@@ -182,7 +182,7 @@ func TestReportErrors(t *testing.T) {
 }
 
 func TestRoutesAndHeaders(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 1, true)
 
@@ -227,7 +227,7 @@ func TestRoutesAndHeaders(t *testing.T) {
 }
 
 func TestEachPageHasItsOwnLoad(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	ts := newTestServer(t, true)
 	c := newClient(t, 2, true)
 
@@ -249,7 +249,7 @@ func TestEachPageHasItsOwnLoad(t *testing.T) {
 }
 
 func TestUnknownConnectionIsUnattributed(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	ts := newTestServerWith(t, true, nil, maxLoads, maxEntriesPerLoad)
 	c := newClient(t, 2, true)
 
@@ -275,7 +275,7 @@ func TestUnknownConnectionIsUnattributed(t *testing.T) {
 // loads go, the newest stay, the count never passes the cap, and each load's
 // log stops growing at its own cap.
 func TestLoadsAreBounded(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	const loadCap, entryCap = 100, 10
 	ts := newTestServerWith(t, true, connIDFromContext, loadCap, entryCap)
 	c := newClient(t, 1, true)

@@ -11,12 +11,11 @@ import (
 
 	"holdfast"
 	"holdfast/internal/http1"
-
-	"holdfast/internal/leakcheck"
+	"holdfast/internal/testrig"
 )
 
 func TestAuditHoldfast(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: 2 * time.Second, MaxRequests: 7, HeaderTimeout: time.Second})
 	start := time.Now()
 	rep := audit(t, Config{URL: url, MaxWait: 5 * time.Second})
@@ -49,8 +48,10 @@ func TestAuditHoldfast(t *testing.T) {
 }
 
 func TestAuditNginx(t *testing.T) {
-	leakcheck.Check(t)
-	url := startNginx(t, "keepalive_timeout 3s 3; keepalive_requests 9; client_header_timeout 2s;")
+	testrig.CheckLeaks(t)
+	n := testrig.StartNginx(t, testrig.NginxConfig{KeepaliveTimeout: "3s 3", KeepaliveRequests: 9,
+		Directives: "client_header_timeout 2s;"})
+	url := "http://" + n.Addr + "/"
 	rep := audit(t, Config{URL: url, MaxWait: 6 * time.Second})
 	if !rep.Idle.Found || !within(rep.Idle.Timeout, 3*time.Second, 300*time.Millisecond) {
 		t.Errorf("idle timeout %+v, want 3s", rep.Idle)
@@ -113,7 +114,7 @@ func serveHTTP(c net.Conn, answer func(req *http1.Request, idle time.Duration) b
 // A server that never closes an idle connection, but refuses one that was
 // idle too long when it is used again, is found by bisection.
 func TestIdleTimeoutOfALazyServer(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	const timeout = 1500 * time.Millisecond
 	url := startRaw(t, func(c net.Conn) {
 		serveHTTP(c, func(_ *http1.Request, idle time.Duration) bool { return idle < timeout })
@@ -135,7 +136,7 @@ func TestIdleTimeoutOfALazyServer(t *testing.T) {
 }
 
 func TestNoLimitsWithinTheBounds(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: -1, MaxRequests: -1, HeaderTimeout: -1})
 	rep := audit(t, Config{URL: url, MaxWait: time.Second, MaxRequests: 25})
 	if rep.Idle.Found || rep.Requests.Found || rep.Header.Found {
@@ -151,7 +152,7 @@ func TestNoLimitsWithinTheBounds(t *testing.T) {
 }
 
 func TestPipeliningRefused(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	// Answers the first request of a read and closes: pipelined requests
 	// after it are lost.
 	url := startRaw(t, func(c net.Conn) {
@@ -176,7 +177,7 @@ func mustTarget(t *testing.T, url string) *target {
 }
 
 func TestAuditFailures(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	refused := func() string {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		defer ln.Close()
@@ -206,7 +207,7 @@ func TestAuditFailures(t *testing.T) {
 }
 
 func TestReportJSON(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	url := startHoldfast(t, holdfast.Policy{IdleTimeout: time.Second, MaxRequests: 3, HeaderTimeout: 500 * time.Millisecond})
 	rep := audit(t, Config{URL: url, MaxWait: 3 * time.Second})
 	js, err := json.Marshal(rep)
@@ -235,7 +236,7 @@ func TestReportJSON(t *testing.T) {
 }
 
 func TestAuditServerWithoutKeepAlive(t *testing.T) {
-	leakcheck.Check(t)
+	testrig.CheckLeaks(t)
 	url := startHoldfast(t, holdfast.Policy{KeepAlive: holdfast.Off, HeaderTimeout: 300 * time.Millisecond})
 	rep := audit(t, Config{URL: url, MaxWait: 2 * time.Second})
 	for _, v := range rep.Persistence {

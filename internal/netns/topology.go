@@ -187,3 +187,16 @@ func Leftovers() ([]string, error) {
 	}
 	return left, nil
 }
+
+// CheckLeftovers is Leftovers as a check for a test binary's end: an error
+// naming the namespaces left behind, or nil.
+func CheckLeftovers() error {
+	left, err := Leftovers()
+	switch {
+	case err != nil:
+		return err
+	case len(left) > 0:
+		return fmt.Errorf("netns: namespaces left behind: %v", left)
+	}
+	return nil
+}

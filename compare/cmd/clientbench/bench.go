@@ -15,13 +15,14 @@ import (
 	"holdfast/compare/internal/launch"
 	"holdfast/compare/internal/procstat"
 	"holdfast/compare/internal/report"
+	"holdfast/internal/testrig"
 )
 
 // bench is one throughput run's state, used from one goroutine.
 type bench struct {
 	cfg   config
 	self  string // this program, re-executed as the child
-	nginx *launch.Nginx
+	nginx *testrig.Nginx
 	proc  procstat.Proc
 	stamp string
 	notes []string
@@ -42,7 +43,9 @@ func runBench(cfg config) error {
 		}
 	}
 	b := &bench{cfg: cfg, self: self}
-	b.nginx, err = launch.StartNginx(launch.NginxSpec{CPU: cfg.serverCPU})
+	const noFile = 4096
+	b.nginx, err = testrig.RunNginx(testrig.NginxConfig{NoFile: noFile,
+		Prefix: launch.Spec{CPU: cfg.serverCPU, NoFile: noFile}.Prefix()})
 	if err != nil {
 		return err
 	}

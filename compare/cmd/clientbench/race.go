@@ -21,9 +21,8 @@ import (
 	"time"
 
 	"holdfast/client"
-	"holdfast/compare/internal/launch"
-	"holdfast/compare/internal/relay"
 	"holdfast/compare/internal/sysinfo"
+	"holdfast/internal/testrig"
 )
 
 // The reuse-race report: the loop of holdfast/client's TestTransportReuseRace,
@@ -127,7 +126,7 @@ func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 		return nil, err
 	}
 	go srv.Serve(ln)
-	rl, err := relay.Start(ln.Addr().String())
+	rl, err := testrig.ListenRelay(ln.Addr().String(), testrig.RaceDelay)
 	if err != nil {
 		srv.Close()
 		return nil, err
@@ -135,11 +134,11 @@ func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 	out = append(out, raceTarget{name: "net/http server", about: fmt.Sprintf("http.Server{IdleTimeout: %v}", idle),
 		url: "http://" + rl.Addr() + "/", stop: func() { rl.Close(); srv.Close() }})
 
-	n, err := launch.StartNginx(launch.NginxSpec{KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
+	n, err := testrig.RunNginx(testrig.NginxConfig{KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
 	if err != nil {
 		return out, err
 	}
-	rl, err = relay.Start(n.Addr)
+	rl, err = testrig.ListenRelay(n.Addr, testrig.RaceDelay)
 	if err != nil {
 		n.Stop()
 		return out, err

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"holdfast/compare/internal/launch"
+	"holdfast/internal/testrig"
 )
 
 // profiles does the extra runs that -perf and -pprof ask for. They are not
@@ -88,7 +88,7 @@ func (h *harness) profilePprof(name string) {
 		h.note("pprof: %q is not a Go server in this run", name)
 		return
 	}
-	addr, err := launch.FreeAddr()
+	addr, err := testrig.FreeAddr()
 	var file string
 	if err == nil {
 		file, err = h.profileFile("pprof", name, ".pprof")

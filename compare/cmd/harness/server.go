@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"holdfast/compare"
 	"holdfast/compare/internal/launch"
+	"holdfast/internal/testrig"
 )
 
 // server is one entry of -servers.
@@ -52,7 +52,7 @@ func (h *harness) start(s server, pprofAddr string) (*running, error) {
 		return nil, err
 	}
 	r := &running{server: s, dir: dir}
-	if r.Addr, err = launch.FreeAddr(); err != nil {
+	if r.Addr, err = testrig.FreeAddr(); err != nil {
 		return nil, r.cleanup(err)
 	}
 	argv, err := h.serverArgv(r, pprofAddr)
@@ -88,14 +88,7 @@ func (h *harness) serverArgv(r *running, pprofAddr string) ([]string, error) {
 }
 
 func (h *harness) nginxArgv(r *running) ([]string, error) {
-	return launch.NginxArgv(h.nginxBin, compare.NginxConfig{
-		Dir: r.dir, Addr: r.Addr, NoFile: h.cfg.nofile,
-		// nginx starts closing idle keep-alive connections once fewer than
-		// 1/16 of worker_connections are free (ngx_drain_connections), so
-		// the pool must be well above the connections held; the fd limit,
-		// not this, is the real cap.
-		WorkerConnections: 2 * h.cfg.nofile,
-	})
+	return testrig.NginxConfig{Bin: h.nginxBin, Dir: r.dir, NoFile: h.cfg.nofile}.Command(r.Addr)
 }
 
 // waitReady polls until the server answers GET / with the expected response,

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"holdfast/compare"
-	"holdfast/compare/internal/launch"
 	"holdfast/compare/internal/procstat"
+	"holdfast/internal/testrig"
 )
 
 // harness is one run's state; it is used from one goroutine.
@@ -64,14 +64,14 @@ func (h *harness) ensureTools() error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		missing = append(missing, "wrk")
 	}
-	if h.nginxBin = launch.FindNginx(); h.nginxBin == "" && h.wants("nginx") {
+	if h.nginxBin, _ = testrig.FindNginx(); h.nginxBin == "" && h.wants("nginx") {
 		missing = append(missing, "nginx-light")
 	}
 	if len(missing) > 0 {
 		if err := aptInstall(h, missing); err != nil {
 			return err
 		}
-		h.nginxBin = launch.FindNginx()
+		h.nginxBin, _ = testrig.FindNginx()
 	}
 	for _, t := range []string{"wrk", "taskset", "prlimit"} {
 		if _, err := exec.LookPath(t); err != nil {

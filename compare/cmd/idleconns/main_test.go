@@ -11,8 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"holdfast/compare/internal/idle"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestSmokeNetHTTP runs the real programs: the nethttp peer in one process,
 // idleconns in another, 200 connections, and checks the server really holds

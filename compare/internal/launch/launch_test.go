@@ -2,7 +2,6 @@ package launch
 
 import (
 	"errors"
-	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,36 +49,5 @@ func TestWaitReadySeesExit(t *testing.T) {
 	err = p.WaitReady(5*time.Second, func() error { return errors.New("never") })
 	if err == nil || !strings.Contains(err.Error(), "bad config") {
 		t.Fatalf("WaitReady = %v, want the exit with its output", err)
-	}
-}
-
-func TestStartNginx(t *testing.T) {
-	if FindNginx() == "" {
-		t.Skip("nginx not installed")
-	}
-	n, err := StartNginx(NginxSpec{KeepaliveTimeout: "300ms"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
-	c, err := net.Dial("tcp", n.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-	buf := make([]byte, 1024)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	k, _ := c.Read(buf)
-	if !strings.HasPrefix(string(buf[:k]), "HTTP/1.1 200") || !strings.HasSuffix(string(buf[:k]), "Hello, World!") {
-		t.Fatalf("nginx answered %q", buf[:k])
-	}
-	// keepalive_timeout 300ms: the idle connection is closed soon after.
-	start := time.Now()
-	if k, err := c.Read(buf); k != 0 || err == nil {
-		t.Fatalf("idle read = %d, %v; want the close", k, err)
-	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("nginx held the idle connection %v", d)
 	}
 }

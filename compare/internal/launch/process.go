@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,10 +21,10 @@ type Spec struct {
 	Env    []string // added to this process's environment
 }
 
-// FullArgv is the full command line: prlimit and taskset first, when asked
+// Prefix is what runs before the program: prlimit and taskset, when asked
 // for. Both exec the next program in place, so the child's PID is the
 // program's own.
-func (s Spec) FullArgv() []string {
+func (s Spec) Prefix() []string {
 	var pre []string
 	if s.NoFile > 0 {
 		pre = append(pre, "prlimit", fmt.Sprintf("--nofile=%d:%d", s.NoFile, s.NoFile))
@@ -33,8 +32,11 @@ func (s Spec) FullArgv() []string {
 	if s.CPU != "" {
 		pre = append(pre, "taskset", "-c", s.CPU)
 	}
-	return append(pre, s.Argv...)
+	return pre
 }
+
+// FullArgv is the full command line: Prefix, then Argv.
+func (s Spec) FullArgv() []string { return append(s.Prefix(), s.Argv...) }
 
 // Process is a started program; the caller owns it and must Stop it.
 type Process struct {
@@ -111,18 +113,6 @@ func (p *Process) Alive() error {
 
 // Tail is the end of the process's output, for error messages.
 func (p *Process) Tail() string { return p.out.tail() }
-
-// FreeAddr picks a loopback port the kernel says is free. Every run gets a
-// new port, so no TIME_WAIT or lingering socket of the previous one is in
-// the way. Another process could take it before the server binds it.
-func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
 
 // syncBuffer collects a child's output; exec writes from its own goroutine.
 type syncBuffer struct {

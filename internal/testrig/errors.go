@@ -1,0 +1,12 @@
+package testrig
+
+import "errors"
+
+var (
+	// ErrNoNginx is returned when no nginx binary is installed.
+	ErrNoNginx = errors.New("testrig: nginx not found (apt-get install nginx-light)")
+	// ErrNginxBody is returned for a body nginx cannot return verbatim.
+	ErrNginxBody = errors.New("testrig: nginx body must not contain '$'")
+	// ErrNginxStart is returned when nginx did not start listening.
+	ErrNginxStart = errors.New("testrig: nginx did not start")
+)
