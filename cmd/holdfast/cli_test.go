@@ -233,6 +233,10 @@ func TestVersion(t *testing.T) {
 	if got, want := versionLine(info), "holdfast (devel) 7a3c0d5e1f2b (dirty), go1.26.0 "+runtime.GOOS+"/"+runtime.GOARCH; got != want {
 		t.Errorf("versionLine: %q, want %q", got, want)
 	}
+	info.Main.Version = "v0.0.0-20260102030405-7a3c0d5e1f2b+dirty"
+	if got := versionLine(info); !strings.HasPrefix(got, "holdfast v0.0.0-20260102030405-7a3c0d5e1f2b+dirty, go1.26.0 ") {
+		t.Errorf("versionLine: %q", got)
+	}
 	info = &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "holdfast", Version: "v1.2.3"}}
 	if got := versionLine(info); !strings.HasPrefix(got, "holdfast v1.2.3, go1.26.0 ") {
 		t.Errorf("versionLine: %q", got)

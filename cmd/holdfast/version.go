@@ -11,10 +11,10 @@ import (
 
 const versionUsage = `Usage: holdfast version   (or holdfast --version)
 
-Prints what this binary was built from: the module version (a release
-version, or "(devel)" when built from a working copy), the commit it was
-built at with "(dirty)" when the working copy had uncommitted changes, and
-the Go release that built it.
+Prints what this binary was built from: the module version, the commit it
+was built at (for a build from a clone the version names it) marked dirty
+when the working copy had uncommitted changes, and the Go release that
+built it.
 `
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
@@ -32,7 +32,8 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 }
 
 // versionLine describes a build in one line, such as
-// "holdfast (devel) 7a3c0d5e1f2b (dirty), go1.26.0 linux/amd64"; info
+// "holdfast v0.0.0-20260102030405-7a3c0d5e1f2b+dirty, go1.26.0 linux/amd64"
+// or "holdfast (devel) 7a3c0d5e1f2b (dirty), go1.26.0 linux/amd64"; info
 // may be nil (a binary built without module support).
 func versionLine(info *debug.BuildInfo) string {
 	version, goVersion := "(devel)", runtime.Version()
@@ -55,11 +56,14 @@ func versionLine(info *debug.BuildInfo) string {
 		}
 	}
 	line := "holdfast " + version
-	if revision != "" {
-		line += " " + revision[:min(len(revision), 12)]
-	}
-	if dirty {
-		line += " (dirty)"
+	// The go command names the commit in the version it stamps on a
+	// build from a clone ("v0.0.0-20260102030405-7a3c0d5e1f2b+dirty"),
+	// but not on every build.
+	if short := revision[:min(len(revision), 12)]; short != "" && !strings.Contains(version, short) {
+		line += " " + short
+		if dirty {
+			line += " (dirty)"
+		}
 	}
 	return fmt.Sprintf("%s, %s %s/%s", line, goVersion, runtime.GOOS, runtime.GOARCH)
 }
