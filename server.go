@@ -77,8 +77,8 @@ func (s *Server) init() {
 	})
 }
 
-// ListenAndServe listens on s.Addr (plain TCP, not Go's default MPTCP) and
-// serves until Shutdown or Close, when it returns ErrServerClosed.
+// ListenAndServe listens on s.Addr with Listen and serves until Shutdown or
+// Close, when it returns ErrServerClosed.
 func (s *Server) ListenAndServe() error {
 	if s.closing.Load() {
 		return ErrServerClosed
@@ -87,16 +87,24 @@ func (s *Server) ListenAndServe() error {
 	if addr == "" {
 		addr = ":http"
 	}
-	// Plain TCP rather than Go's default MPTCP listener: the accepted
-	// sockets are TCP either way for ordinary clients, and a TCP listener
-	// passes TCP_USER_TIMEOUT on to them, which an MPTCP one refuses.
-	var lc net.ListenConfig
-	lc.SetMultipathTCP(false)
-	l, err := lc.Listen(context.Background(), "tcp", addr)
+	l, err := Listen(addr)
 	if err != nil {
 		return err
 	}
 	return s.Serve(l)
+}
+
+// Listen opens a TCP listener on addr ("host:port"; an empty host means
+// every address, port 0 picks a free one) for Serve, the way
+// ListenAndServe does. It is plain TCP rather than the Multipath TCP that
+// net.Listen opens by default where the system supports it. Ordinary
+// clients get TCP connections either way, but an MPTCP listener refuses
+// TCP_USER_TIMEOUT, which the epoll engine otherwise sets once on the
+// listener for every accepted socket to inherit.
+func Listen(addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	return lc.Listen(context.Background(), "tcp", addr)
 }
 
 // Serve accepts connections on l and serves each. It closes l when it

@@ -220,7 +220,7 @@ func TestRequestBytes(t *testing.T) {
 }
 
 // startHoldfast serves a tiny handler with the holdfast server.
-func startHoldfast(t *testing.T, pol holdfast.Policy) string {
+func startHoldfast(t *testing.T, pol holdfast.Policy) (string, *holdfast.Server) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -232,12 +232,33 @@ func startHoldfast(t *testing.T, pol holdfast.Policy) string {
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
 	t.Cleanup(func() { srv.Close(); <-done })
-	return "http://" + ln.Addr().String() + "/"
+	return "http://" + ln.Addr().String() + "/", srv
+}
+
+// A server that closes a connection at its request cap, in the middle of
+// a pipelined batch, never serves the requests behind the closing
+// response: they are sent again on a new connection, and each request is
+// served and counted once, none as an error.
+func TestPipelineResendsRequestsAfterAnnouncedClose(t *testing.T) {
+	testrig.CheckLeaks(t)
+	url, srv := startHoldfast(t, holdfast.Policy{MaxRequests: 4})
+	// The first request goes alone, then batches of 2: the 4th request of
+	// a connection is always the first of a batch.
+	res := run(t, Config{URL: url, Connections: 1, Requests: 21, Pipeline: 2})
+	if res.Requests != 21 || res.ErrorCount() != 0 || res.Status[200] != 21 {
+		t.Errorf("%d answered, status %v, errors %v (last: %q); want 21 answered, no error", res.Requests, res.Status, res.Errors, res.LastError)
+	}
+	if served := srv.Stats().Requests; served != 21 {
+		t.Errorf("the server served %d requests, want 21", served)
+	}
+	if res.ConnectionsOpened != 6 {
+		t.Errorf("%d connections opened, want 6 (21 requests, 4 per connection)", res.ConnectionsOpened)
+	}
 }
 
 func TestCompareShowsKeepAliveAhead(t *testing.T) {
 	testrig.CheckLeaks(t)
-	url := startHoldfast(t, holdfast.Policy{})
+	url, _ := startHoldfast(t, holdfast.Policy{})
 	var modes []string
 	c, err := Compare(context.Background(), Config{URL: url, Connections: 4, Requests: 200, Timeout: 5 * time.Second},
 		func(cfg Config) { modes = append(modes, cfg.ModeName()) })

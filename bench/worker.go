@@ -124,9 +124,20 @@ func (w *worker) runPaced() {
 
 // exchange sends n requests in one write and reads their n responses.
 // Latency runs from intended when set (paced runs), else from the write.
+// Requests behind a response that closed the connection were not served
+// (a server that says it closes processes nothing after, RFC 9112 §9.6):
+// they are sent again, on a new connection.
 func (w *worker) exchange(n int, intended time.Time) {
+	for n > 0 && !w.r.stopped() {
+		n = w.exchangeOnce(n, intended)
+	}
+}
+
+// exchangeOnce is exchange on one connection; it returns the count of
+// requests to send again.
+func (w *worker) exchangeOnce(n int, intended time.Time) (unserved int) {
 	if w.conn == nil && !w.connect(n) {
-		return
+		return 0
 	}
 	start := time.Now()
 	if intended.IsZero() {
@@ -134,7 +145,7 @@ func (w *worker) exchange(n int, intended time.Time) {
 	}
 	if err := w.send(n, start); err != nil {
 		w.fail(err, n)
-		return
+		return 0
 	}
 	// The answer cannot be there yet: a read now would fail with EAGAIN
 	// and cost a system call before parking. Letting the other
@@ -144,17 +155,15 @@ func (w *worker) exchange(n int, intended time.Time) {
 		keep, err := w.readResponse()
 		if err != nil {
 			w.fail(err, n-i)
-			return
+			return 0
 		}
 		w.answered(intended)
 		if !keep {
-			if left := n - i - 1; left > 0 {
-				w.count(ClosedEarly, left) // the server closed on a pipelined request
-			}
 			w.endConn()
-			return
+			return n - i - 1
 		}
 	}
+	return 0
 }
 
 func (w *worker) connect(n int) bool {
@@ -162,8 +171,7 @@ func (w *worker) connect(n int) bool {
 	c, err := w.dialer.Dial("tcp", w.p.addr)
 	if err != nil {
 		if !w.r.stopped() {
-			w.count(connectKind(err), n)
-			w.lastErr = err
+			w.count(connectKind(err), n, err)
 			w.pause()
 		}
 		return false
@@ -227,13 +235,15 @@ func (w *worker) fail(err error, n int) {
 	if w.r.stopped() {
 		return
 	}
-	w.count(requestKind(err), n)
-	w.lastErr = err
+	w.count(requestKind(err), n, err)
 }
 
-func (w *worker) count(k ErrorKind, n int) {
+// count accounts for n requests lost to err, of kind k. Every count has
+// its error, so that a report never shows a failure without a message.
+func (w *worker) count(k ErrorKind, n int, err error) {
 	w.st.errs[k] += int64(n)
 	w.failures.Add(int64(n))
+	w.lastErr = err
 }
 
 // endConn closes a connection after its last response. When the server

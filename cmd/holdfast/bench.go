@@ -15,10 +15,12 @@ import (
 
 const benchUsage = `Usage: holdfast bench [flags] URL
 
-Load-tests an HTTP/1.x server over persistent or short connections.
+Load-tests an HTTP/1.x server (plain http://, no TLS) over persistent or
+short connections and reports throughput, latency percentiles, connections
+opened and failed requests. Flags may come before or after URL.
 
   -c N              concurrent connections (default 10)
-  -d DURATION       how long to run, e.g. 30s or 2m; a bare number is seconds (default 10s)
+  -d DURATION       how long to run (default 10s)
   -n N              send exactly N requests instead of running for -d
   --rate R          fixed arrival rate in requests/s over all connections;
                     latency is then counted from each request's intended send time
@@ -28,54 +30,63 @@ Load-tests an HTTP/1.x server over persistent or short connections.
   --no-keepalive    open a new TCP connection for every request
   --http1.0         send HTTP/1.0, with Connection: keep-alive unless --no-keepalive
   --pipeline N      write N requests at once on each connection (keep-alive only)
-  --timeout D       limit for each connect and each request (default 10s)
+  --timeout DURATION
+                    limit for each connect and each request (default 10s)
   --compare         run with keep-alive, then with short connections, and compare
   --json            print the result as JSON on stdout
   --html FILE       also write a self-contained HTML report to FILE
+  --fail-on-error   exit with status 1 when any request failed
+
+A DURATION is a Go duration (30s, 2m, 250ms) or a number of seconds.
+Requests a server did not answer because it announced that it was closing
+the connection (Connection: close on an earlier response) are sent again
+on a new connection; other failed requests are counted by kind.
+Exit status: 0 when the run completed, even with failed requests (unless
+--fail-on-error); 1 when it could not run (nothing listens, the server does
+not speak HTTP/1.x); 2 for a bad command line.
 `
 
 // benchFlags are the parsed command line.
 type benchFlags struct {
-	cfg     bench.Config
-	body    string
-	compare bool
-	json    bool
-	html    string
+	cfg         bench.Config
+	body        string
+	compare     bool
+	json        bool
+	html        string
+	failOnError bool
 }
 
 func parseBenchFlags(args []string) (*benchFlags, error) {
 	f := &benchFlags{}
-	fs := flag.NewFlagSet("holdfast bench", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.IntVar(&f.cfg.Connections, "c", 10, "")
-	fs.Var((*secondsFlag)(&f.cfg.Duration), "d", "")
-	fs.Int64Var(&f.cfg.Requests, "n", 0, "")
-	fs.Float64Var(&f.cfg.Rate, "rate", 0, "")
-	fs.StringVar(&f.cfg.Method, "m", "GET", "")
-	fs.Var((*listFlag)(&f.cfg.Headers), "H", "")
-	fs.StringVar(&f.body, "body", "", "")
-	fs.BoolVar(&f.cfg.NoKeepAlive, "no-keepalive", false, "")
-	fs.BoolVar(&f.cfg.HTTP10, "http1.0", false, "")
-	fs.IntVar(&f.cfg.Pipeline, "pipeline", 1, "")
-	fs.Var((*secondsFlag)(&f.cfg.Timeout), "timeout", "")
-	fs.BoolVar(&f.compare, "compare", false, "")
-	fs.BoolVar(&f.json, "json", false, "")
-	fs.StringVar(&f.html, "html", "", "")
-	url, err := parseInterspersed(fs, args)
+	url, err := parseURL(benchFlagSet(f), args)
 	if err != nil {
 		return nil, err
 	}
 	f.cfg.URL = url
-	if f.cfg.Duration == 0 {
-		f.cfg.Duration = bench.DefaultDuration
-	}
-	if f.cfg.Connections < 1 {
-		return nil, errors.New("-c must be at least 1")
-	}
 	if f.cfg.Body, err = readBody(f.body); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+func benchFlagSet(f *benchFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	numberVar(fs, &f.cfg.Connections, "c", 10, 1, "")
+	positiveDurationVar(fs, &f.cfg.Duration, "d", bench.DefaultDuration, "")
+	numberVar(fs, &f.cfg.Requests, "n", 0, 0, "")
+	numberVar(fs, &f.cfg.Rate, "rate", 0, 0, "")
+	fs.StringVar(&f.cfg.Method, "m", "GET", "")
+	fs.Var((*listValue)(&f.cfg.Headers), "H", "")
+	fs.StringVar(&f.body, "body", "", "")
+	fs.BoolVar(&f.cfg.NoKeepAlive, "no-keepalive", false, "")
+	fs.BoolVar(&f.cfg.HTTP10, "http1.0", false, "")
+	numberVar(fs, &f.cfg.Pipeline, "pipeline", 1, 1, "")
+	positiveDurationVar(fs, &f.cfg.Timeout, "timeout", bench.DefaultTimeout, "")
+	fs.BoolVar(&f.compare, "compare", false, "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.StringVar(&f.html, "html", "", "")
+	fs.BoolVar(&f.failOnError, "fail-on-error", false, "")
+	return fs
 }
 
 func readBody(s string) ([]byte, error) {
@@ -92,7 +103,7 @@ func readBody(s string) ([]byte, error) {
 func runBench(args []string, stdout, stderr io.Writer) int {
 	f, err := parseBenchFlags(args)
 	if err != nil {
-		return usageError("bench", benchUsage, err, stdout, stderr)
+		return usageError("bench", printText(benchUsage), err, stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -100,13 +111,42 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if f.json {
 		progressOut = stderr // stdout is for the JSON alone
 	}
-	if err := benchMain(ctx, f, stdout, progressOut); err != nil {
+	results, err := benchMain(ctx, f, stdout, progressOut)
+	switch {
+	case isBenchUsage(err):
+		return usageError("bench", printText(benchUsage), err, stdout, stderr)
+	case err != nil:
 		return runError("bench", err, stderr)
 	}
-	return 0
+	if failed := failedRequests(results); failed > 0 && f.failOnError {
+		fmt.Fprintf(stderr, "holdfast bench: %d requests failed (--fail-on-error)\n", failed)
+		return exitFailure
+	}
+	return exitOK
 }
 
-func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer) error {
+// isBenchUsage tells the errors bench.Run finds in its Config, before
+// any request, from failures of the run.
+func isBenchUsage(err error) bool {
+	for _, e := range []error{bench.ErrBadURL, bench.ErrTLS, bench.ErrBadConfig, bench.ErrBadHeader} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func failedRequests(results []*bench.Result) int64 {
+	var n int64
+	for _, r := range results {
+		n += r.ErrorCount()
+	}
+	return n
+}
+
+// benchMain runs the benchmark, or the comparison, and writes its reports;
+// it returns the runs' results.
+func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer) ([]*bench.Result, error) {
 	pl := newProgressLine(progressOut)
 	f.cfg.Progress = pl.show
 	var results []*bench.Result
@@ -120,24 +160,26 @@ func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer
 			}
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results, report = []*bench.Result{c.KeepAlive, c.Short}, c
 	} else {
 		r, err := bench.Run(ctx, f.cfg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results, report = []*bench.Result{r}, r
 	}
 	pl.end()
 	if err := writeBenchReport(stdout, f, report); err != nil {
-		return err
+		return nil, err
 	}
 	if f.html != "" {
-		return writeHTMLFile(f.html, results)
+		if err := writeHTMLFile(f.html, results); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return results, nil
 }
 
 func writeBenchReport(w io.Writer, f *benchFlags, report any) error {
@@ -203,14 +245,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// listFlag collects a repeatable flag.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ", ") }
-
-func (l *listFlag) Set(v string) error {
-	*l = append(*l, v)
-	return nil
 }

@@ -34,6 +34,13 @@ func bpHoldfast(t *testing.T, pol holdfast.Policy) string {
 
 // bpGarbage answers every connection with bytes that are not HTTP.
 func bpGarbage(t *testing.T) string {
+	return bpRawServer(t, func(int) []byte { return []byte("220 mail.example.com ESMTP ready\r\n") })
+}
+
+// bpRawServer reads what each connection sends first, writes what answer
+// returns for the connection's number (counting from 0), if anything, and
+// closes it.
+func bpRawServer(t *testing.T, answer func(connNo int) []byte) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,14 +49,14 @@ func bpGarbage(t *testing.T) string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for {
+		for n := 0; ; n++ {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			c.SetDeadline(time.Now().Add(2 * time.Second))
 			c.Read(make([]byte, 1024))
-			c.Write([]byte("220 mail.example.com ESMTP ready\r\n"))
+			c.Write(answer(n))
 			c.Close()
 		}
 	}()
@@ -81,8 +88,8 @@ func benchCmd(args []string, out, errb *bytes.Buffer) int { return runBench(args
 // one line on stderr that says what is wrong, no stack trace.
 func bpOneLineError(t *testing.T, code int, stderr string, want string) {
 	t.Helper()
-	if code == 0 {
-		t.Errorf("exit code 0, want non-zero (stderr %q)", stderr)
+	if code != 1 && code != 2 {
+		t.Errorf("exit code %d, want 1 or 2 (stderr %q)", code, stderr)
 	}
 	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
 		t.Errorf("stderr is not one line: %q", stderr)
@@ -110,7 +117,7 @@ func TestBenchBadInput(t *testing.T) {
 		{[]string{"-n", "5", "-H", "nocolon", "http://127.0.0.1:1/"}, "bad header"},
 		{[]string{"--pipeline", "4", "--no-keepalive", "http://127.0.0.1:1/"}, "--pipeline needs keep-alive"},
 		{[]string{"-d", "soon", "http://127.0.0.1:1/"}, "not a duration"},
-		{[]string{"--nope", "http://127.0.0.1:1/"}, "flag provided but not defined"},
+		{[]string{"--nope", "http://127.0.0.1:1/"}, "unknown flag --nope"},
 		{[]string{}, "no URL given"},
 	} {
 		code, stdout, stderr := bpRun(benchCmd, tc.args...)
@@ -121,6 +128,57 @@ func TestBenchBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server that closes at its request cap, with pipelined requests behind
+// the closing response, has them sent again: every request is answered
+// once and none is an error.
+func TestBenchPipelineAcrossRequestCap(t *testing.T) {
+	url := bpHoldfast(t, holdfast.Policy{MaxRequests: 10})
+	code, stdout, stderr := bpRun(benchCmd, "--pipeline", "2", "-n", "101", "-c", "1", "--fail-on-error", url)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+	for _, want := range []string{"requests      101 in", "200: 101", "errors        none", "11 opened"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// With --fail-on-error a run with failed requests exits 1; without, 0.
+// Either way the report names the failures with an example message.
+func TestBenchFailOnError(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"-n", "5", "-c", "1"}, 0},
+		{[]string{"-n", "5", "-c", "1", "--fail-on-error"}, 1},
+		{[]string{"--fail-on-error", "--json", "-n", "5", "-c", "1"}, 1},
+	} {
+		code, stdout, stderr := bpRun(benchCmd, append(tc.args, bpFailsAfterFirst(t))...)
+		if code != tc.code {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", tc.args, code, tc.code, stderr)
+		}
+		if tc.code == 1 && stderr != "holdfast bench: 4 requests failed (--fail-on-error)\n" {
+			t.Errorf("%q: stderr %q", tc.args, stderr)
+		}
+		if !strings.Contains(strings.ReplaceAll(stdout, "_", " "), "closed early") || strings.Contains(stdout, "(last: )") || strings.Contains(stdout, `"last_error": ""`) {
+			t.Errorf("%q: the report does not show the failures with a message:\n%s", tc.args, stdout)
+		}
+	}
+}
+
+// bpFailsAfterFirst answers the request on its first connection, saying
+// that it closes, and closes every later connection without an answer.
+func bpFailsAfterFirst(t *testing.T) string {
+	return bpRawServer(t, func(connNo int) []byte {
+		if connNo > 0 {
+			return nil
+		}
+		return []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	})
 }
 
 func TestBenchHelp(t *testing.T) {

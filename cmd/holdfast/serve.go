@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -33,41 +31,47 @@ type serveConfig struct {
 func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	p := &cfg.policy
-	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "`ADDR` to serve on")
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "`ADDR` to serve on (host:port; port 0 picks a free one)")
 	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (/stats, /connections, live page at /); off unless given")
 	fs.StringVar(&cfg.accessLog, "access-log", "", "write an access log line per request to `FILE` (- for standard output)")
-	fs.StringVar(&cfg.engine, "engine", "auto", "connection `ENGINE`: auto, goroutine or epoll")
-	fs.DurationVar(&p.IdleTimeout, "idle-timeout", holdfast.DefaultIdleTimeout, "hold time of an idle keep-alive connection (0: no limit)")
-	fs.DurationVar(&p.HeaderTimeout, "header-timeout", holdfast.DefaultHeaderTimeout, "a started request head must complete within this, else 408 (0: no limit)")
-	fs.DurationVar(&p.BodyTimeout, "body-timeout", holdfast.DefaultBodyTimeout, "longest wait for the next bytes of a request body (0: no limit)")
-	fs.DurationVar(&p.SendTimeout, "send-timeout", holdfast.DefaultSendTimeout, "longest write to a client that is not reading (0: no limit)")
-	fs.IntVar(&p.MaxRequests, "max-requests", holdfast.DefaultMaxRequests, "`N` requests per connection before it closes (0: no limit)")
-	fs.DurationVar(&p.MaxAge, "max-age", holdfast.DefaultMaxAge, "age after which a connection closes at its next response (0: no limit)")
-	fs.Int64Var(&p.DrainLimit, "drain-limit", holdfast.DefaultDrainLimit, "`BYTES` of an unread request body read to keep the connection")
-	fs.Int64Var(&cfg.maxBody, "max-body", 0, "largest request body accepted in `BYTES`, else 413 (0: no limit)")
+	fs.StringVar(&cfg.engine, "engine", "auto", "connection `ENGINE`: auto, goroutine or epoll (Linux)")
+	durationVar(fs, &p.IdleTimeout, "idle-timeout", holdfast.DefaultIdleTimeout, "hold time of an idle keep-alive connection (0: no limit)")
+	durationVar(fs, &p.HeaderTimeout, "header-timeout", holdfast.DefaultHeaderTimeout, "a started request head must complete within this, else 408 (0: no limit)")
+	durationVar(fs, &p.BodyTimeout, "body-timeout", holdfast.DefaultBodyTimeout, "longest wait for the next bytes of a request body (0: no limit)")
+	durationVar(fs, &p.SendTimeout, "send-timeout", holdfast.DefaultSendTimeout, "longest write to a client that is not reading (0: no limit)")
+	numberVar(fs, &p.MaxRequests, "max-requests", holdfast.DefaultMaxRequests, 0, "requests per connection; the last response says Connection: close (0: no limit)")
+	durationVar(fs, &p.MaxAge, "max-age", holdfast.DefaultMaxAge, "age after which a connection closes at its next response (0: no limit)")
+	numberVar(fs, &p.DrainLimit, "drain-limit", holdfast.DefaultDrainLimit, 0, "`BYTES` of a request body left unread by the handler that are read to keep the connection (0: close instead)")
+	numberVar(fs, &cfg.maxBody, "max-body", 0, 0, "largest request body accepted in `BYTES`, else 413 (0: no limit)")
 	fs.BoolVar(&cfg.noKeepAlive, "no-keepalive", false, "short connections: every response closes its connection")
 	fs.BoolVar(&cfg.noAdvertise, "no-keepalive-header", false, "do not send Keep-Alive: timeout=, max= hints")
 	fs.BoolVar(&cfg.noTCPKeepAlive, "no-tcp-keepalive", false, "do not send TCP keepalive probes")
-	fs.DurationVar(&p.TCPKeepAliveIdle, "tcp-keepalive-idle", holdfast.DefaultTCPKeepAliveIdle, "quiet time before the first TCP keepalive probe")
-	fs.DurationVar(&p.TCPKeepAliveInterval, "tcp-keepalive-interval", holdfast.DefaultTCPKeepAliveInterval, "time between unanswered TCP keepalive probes")
-	fs.IntVar(&p.TCPKeepAliveCount, "tcp-keepalive-count", holdfast.DefaultTCPKeepAliveCount, "`N` unanswered probes before the peer is declared dead")
-	fs.DurationVar(&p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
+	positiveDurationVar(fs, &p.TCPKeepAliveIdle, "tcp-keepalive-idle", holdfast.DefaultTCPKeepAliveIdle, "quiet time before the first TCP keepalive probe")
+	positiveDurationVar(fs, &p.TCPKeepAliveInterval, "tcp-keepalive-interval", holdfast.DefaultTCPKeepAliveInterval, "time between unanswered TCP keepalive probes")
+	numberVar(fs, &p.TCPKeepAliveCount, "tcp-keepalive-count", holdfast.DefaultTCPKeepAliveCount, 1, "unanswered probes before the peer is declared dead")
+	durationVar(fs, &p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
 	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
-	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	positiveDurationVar(fs, &cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
 	return fs
 }
 
-func serveUsage(fs *flag.FlagSet, w io.Writer) {
+func printServeUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: holdfast [serve] [flags] [DIR]
 
 Serves the files in DIR, or without DIR a built-in demo page whose 32
 sub-resources ride a few kept-alive connections (try it with --no-keepalive).
-SIGINT or SIGTERM drains in-flight requests and exits.
+SIGINT or SIGTERM drains in-flight requests and exits. Flags may come
+before or after DIR; a DURATION is a Go duration (90s, 1m30s, 250ms) or a
+number of seconds.
 
 Flags:
 `)
-	fs.VisitAll(func(f *flag.Flag) {
+	var cfg serveConfig
+	serveFlags(&cfg).VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
+		if v, ok := f.Value.(interface{ argName() string }); ok && !strings.Contains(f.Usage, "`") {
+			name = v.argName()
+		}
 		arg := "--" + f.Name
 		if name != "" {
 			arg += " " + strings.ToUpper(name)
@@ -81,32 +85,40 @@ Flags:
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	var cfg serveConfig
-	fs := serveFlags(&cfg)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			serveUsage(fs, stdout)
-			return 0
-		}
-		fmt.Fprintf(stderr, "holdfast serve: %v (see holdfast serve --help)\n", err)
-		return 2
-	}
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		cfg.dir = fs.Arg(0)
-	default:
-		fmt.Fprintf(stderr, "holdfast serve: one directory at most, got %q\n", fs.Args())
-		return 2
+	cfg, err := parseServeArgs(args)
+	if err != nil {
+		return usageError("serve", printServeUsage, err, stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, &cfg, stderr); err != nil {
-		fmt.Fprintf(stderr, "holdfast serve: %v\n", err)
-		return 1
+	if err := serve(ctx, cfg, stderr); err != nil {
+		return runError("serve", err, stderr)
 	}
-	return 0
+	return exitOK
+}
+
+// parseServeArgs reads serve's command line and checks what can be
+// checked before serving: the engine's name and the directory.
+func parseServeArgs(args []string) (*serveConfig, error) {
+	cfg := &serveConfig{}
+	rest, err := parseArgs(serveFlags(cfg), args)
+	if err != nil {
+		return nil, err
+	}
+	switch len(rest) {
+	case 0:
+	case 1:
+		cfg.dir = rest[0]
+		if st, err := os.Stat(cfg.dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%q is not a directory", cfg.dir)
+		}
+	default:
+		return nil, fmt.Errorf("one directory at most, got %q", rest)
+	}
+	if _, err := holdfast.ParseEngine(cfg.engine); err != nil {
+		return nil, fmt.Errorf("--engine %s: want auto, goroutine or epoll", cfg.engine)
+	}
+	return cfg, nil
 }
 
 // serve runs the server until ctx ends, then drains it.
@@ -122,7 +134,7 @@ func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 		}
 		defer closeLog()
 	}
-	l, err := net.Listen("tcp", cfg.listen)
+	l, err := holdfast.Listen(cfg.listen)
 	if err != nil {
 		return err
 	}
@@ -165,10 +177,11 @@ func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	engine, err := holdfast.ParseEngine(cfg.engine)
 	if err != nil {
-		return nil, fmt.Errorf("--engine %q: want auto, goroutine or epoll", cfg.engine)
+		return nil, err // parseServeArgs has checked it
 	}
 	p := cfg.policy
-	// On the command line 0 means "no limit"; in a Policy that is negative.
+	// On the command line 0 means "no limit" (for the drain limit: read
+	// nothing); in a Policy that is negative, and zero is the default.
 	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge} {
 		if *d == 0 {
 			*d = -1
@@ -176,6 +189,9 @@ func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	}
 	if p.MaxRequests == 0 {
 		p.MaxRequests = -1
+	}
+	if p.DrainLimit == 0 {
+		p.DrainLimit = -1
 	}
 	if cfg.noKeepAlive {
 		p.KeepAlive = holdfast.Off
@@ -191,9 +207,6 @@ func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	}
 	var h http.Handler
 	if cfg.dir != "" {
-		if st, err := os.Stat(cfg.dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("%q is not a directory", cfg.dir)
-		}
 		h = http.FileServer(http.Dir(cfg.dir))
 	} else {
 		h = demo.Handler(func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) })
@@ -206,7 +219,19 @@ func keepAliveSummary(cfg *serveConfig) string {
 		return "off"
 	}
 	p := cfg.policy
-	return fmt.Sprintf("idle %v, %d requests, max age %v", p.IdleTimeout, p.MaxRequests, p.MaxAge)
+	requests := "no request limit"
+	if p.MaxRequests > 0 {
+		requests = fmt.Sprintf("%d requests", p.MaxRequests)
+	}
+	return fmt.Sprintf("idle %s, %s, max age %s", limitText(p.IdleTimeout), requests, limitText(p.MaxAge))
+}
+
+// limitText shows a duration flag's value, 0 being "no limit".
+func limitText(d time.Duration) string {
+	if d == 0 {
+		return "no limit"
+	}
+	return d.String()
 }
 
 func openAccessLog(srv *holdfast.Server, path string) (func(), error) {
@@ -223,7 +248,7 @@ func openAccessLog(srv *holdfast.Server, path string) (func(), error) {
 }
 
 func startAdmin(addr string, srv *holdfast.Server, log io.Writer) (*holdfast.Server, error) {
-	l, err := net.Listen("tcp", addr)
+	l, err := holdfast.Listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--admin: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,36 +30,61 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// startCommand runs holdfast with args as a child process and returns the
-// URL it serves once it says so.
-func startCommand(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+// child is holdfast running as a child process.
+type child struct {
+	cmd   *exec.Cmd
+	url   string // where it serves
+	admin string // the admin listener's URL, when --admin was given
+
+	mu     sync.Mutex
+	stderr bytes.Buffer // guarded by mu
+}
+
+func (c *child) log() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stderr.String()
+}
+
+// startCommand runs holdfast with args as a child process and returns it
+// once it says where it serves.
+func startCommand(t *testing.T, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
-	stderr, err := cmd.StderrPipe()
+	c := &child{cmd: exec.Command(os.Args[0], args...)}
+	c.cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
+	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { c.cmd.Process.Kill(); c.cmd.Wait() })
 	sc := bufio.NewScanner(stderr)
 	re := regexp.MustCompile(`on (http://[0-9.:]+)`)
-	var log bytes.Buffer
 	for sc.Scan() {
-		log.WriteString(sc.Text() + "\n")
-		if m := re.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(sc.Text(), "serving") {
+		line := sc.Text()
+		c.mu.Lock()
+		c.stderr.WriteString(line + "\n")
+		c.mu.Unlock()
+		m := re.FindStringSubmatch(line)
+		switch {
+		case m != nil && strings.Contains(line, "admin on"):
+			c.admin = m[1]
+		case m != nil && strings.Contains(line, "serving"):
+			c.url = m[1]
 			go func() {
 				for sc.Scan() {
-					log.WriteString(sc.Text() + "\n")
+					c.mu.Lock()
+					c.stderr.WriteString(sc.Text() + "\n")
+					c.mu.Unlock()
 				}
 			}()
-			return cmd, m[1], &log
+			return c
 		}
 	}
-	t.Fatalf("holdfast did not start:\n%s", log.String())
-	return nil, "", nil
+	t.Fatalf("holdfast did not start:\n%s", c.log())
+	return nil
 }
 
 func curl(t *testing.T, urls ...string) string {
@@ -80,18 +106,18 @@ func curl(t *testing.T, urls ...string) string {
 	return string(out)
 }
 
-// The seed's two modes, as curl sees them: with keep-alive the second
+// The two modes, as curl sees them: with keep-alive the second
 // request re-uses the connection; with --no-keepalive it cannot.
 func TestCurlReusesConnection(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello"), 0o644)
-	_, url, _ := startCommand(t, "serve", "--listen", "127.0.0.1:0", dir)
+	url := startCommand(t, "serve", "--listen", "127.0.0.1:0", dir).url
 	out := curl(t, url+"/a.txt", url+"/a.txt")
 	if !strings.Contains(out, "Re-using existing connection") {
 		t.Fatalf("curl did not re-use the connection:\n%s", out)
 	}
 
-	_, url, _ = startCommand(t, "--no-keepalive", "--listen", "127.0.0.1:0", dir)
+	url = startCommand(t, "--no-keepalive", "--listen", "127.0.0.1:0", dir).url
 	out = curl(t, url+"/a.txt", url+"/a.txt")
 	if strings.Contains(out, "Re-using") || !strings.Contains(out, "Connection: close") {
 		t.Fatalf("with --no-keepalive curl re-used the connection:\n%s", out)
@@ -99,20 +125,20 @@ func TestCurlReusesConnection(t *testing.T) {
 }
 
 func TestSignalDrainsAndExitsZero(t *testing.T) {
-	cmd, url, log := startCommand(t, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
-	resp, err := http.Get(url + "/")
+	c := startCommand(t, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
+	resp, err := http.Get(c.url + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- c.cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, log)
+			t.Fatalf("exit: %v\n%s", err, c.log())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("holdfast did not exit after SIGTERM")
@@ -121,7 +147,7 @@ func TestSignalDrainsAndExitsZero(t *testing.T) {
 
 // The demo page's sub-resources are attributed to real connection IDs.
 func TestDemoCountsConnections(t *testing.T) {
-	_, url, _ := startCommand(t, "--listen", "127.0.0.1:0")
+	url := startCommand(t, "--listen", "127.0.0.1:0").url
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 3}}
 	defer client.CloseIdleConnections()
 	page := fetch(t, client, url+"/")
@@ -152,29 +178,4 @@ func fetch(t *testing.T, c *http.Client, url string) string {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return string(b)
-}
-
-func TestHelpListsFlagsWithDefaults(t *testing.T) {
-	var out bytes.Buffer
-	if code := dispatch([]string{"serve", "--help"}, &out, io.Discard); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	for _, want := range []string{"--listen ADDR", "(default 127.0.0.1:8080)", "--idle-timeout", "(default 1m15s)", "--admin", "--header-timeout",
-		"--max-requests", "--max-age", "--tcp-keepalive-idle", "--tcp-keepalive-interval", "--tcp-keepalive-count", "--tcp-user-timeout",
-		"--no-keepalive", "--access-log"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("help lacks %q", want)
-		}
-	}
-}
-
-func TestBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"--bogus"}, {"--idle-timeout", "soon"}, {"a", "b"}, {"/does/not/exist"}, {"--engine", "nope"}, {"--listen", "256.0.0.1:99999"}} {
-		var stderr bytes.Buffer
-		code := dispatch(args, io.Discard, &stderr)
-		lines := strings.Count(strings.TrimSpace(stderr.String()), "\n") + 1
-		if code == 0 || lines != 1 || strings.Contains(stderr.String(), "panic") || strings.Contains(stderr.String(), "[running]") {
-			t.Errorf("%q: exit %d, stderr %q", args, code, stderr.String())
-		}
-	}
 }
