@@ -1,10 +1,9 @@
 package holdfast
 
 import (
-	"net/netip"
+	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -125,44 +124,6 @@ func (l *loop) setSockOpts(fd int) error {
 	return sockopt.SetNoDelayFD(fd)
 }
 
-// accept4 accepts a connection and formats its peer's address, with the
-// raw system call: x/sys/unix's Accept4 allocates a Sockaddr and, for some
-// families, asks the socket for its protocol with one more system call.
-func accept4(lfd int, buf *[]byte) (int, string, error) {
-	var rsa unix.RawSockaddrAny
-	size := uint32(unix.SizeofSockaddrAny)
-	// Raw: the listener is non-blocking (see epoll_sys_linux.go).
-	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
-		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-	if errno != 0 {
-		return -1, "", errno
-	}
-	return int(fd), formatSockaddr(&rsa, (*buf)[:0]), nil
-}
-
-// formatSockaddr writes "ip:port" (or "[ip]:port") with one allocation.
-func formatSockaddr(rsa *unix.RawSockaddrAny, b []byte) string {
-	switch rsa.Addr.Family {
-	case unix.AF_INET:
-		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
-		b = netip.AddrFrom4(a.Addr).AppendTo(b)
-		return string(appendPort(b, a.Port))
-	case unix.AF_INET6:
-		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
-		b = append(b, '[')
-		b = netip.AddrFrom16(a.Addr).Unmap().AppendTo(b)
-		b = append(b, ']')
-		return string(appendPort(b, a.Port))
-	}
-	return "unknown"
-}
-
-// appendPort appends ":port" from a port in network byte order.
-func appendPort(b []byte, port uint16) []byte {
-	b = append(b, ':')
-	return strconv.AppendUint(b, uint64(port>>8|port<<8), 10)
-}
-
 // armIdle starts the hold time of a connection waiting for a request.
 func (l *loop) armIdle(c *econn, now int64) {
 	if d, _ := c.idleDeadline(now); d != 0 {
@@ -192,10 +153,10 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 		case err == unix.EAGAIN:
 			return
 		case err != nil:
-			l.closeConn(c, classify(sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), false), now)
+			l.headFailed(c, sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), now)
 			return
 		case n == 0:
-			l.closeConn(c, CloseClient, now)
+			l.headFailed(c, io.EOF, now)
 			return
 		}
 		c.countIn(n)
@@ -211,16 +172,14 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
 		c.attachExchange(c)
-		c.ex.parser.Reset()
-		c.ex.head.Reset()
 		c.ex.in.append(buf[:n])
 	} else {
 		c.ex.in.commit(n)
 	}
-	headLen, err := c.ex.parser.ParseRequest(c.ex.in.bytes(), &c.ex.head)
+	headLen, ok := c.parseHead()
 	switch {
-	case err != nil:
-		l.headFailed(c, err, now)
+	case !ok:
+		l.closeConn(c, CloseProtocolError, now)
 		return false
 	case headLen > 0:
 		// The serving goroutine and takeBack must know what this edge
@@ -244,14 +203,12 @@ func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) b
 	return n == len(buf)
 }
 
-// headFailed answers a head the parser refused and closes.
+// headFailed closes a connection whose wait for a request head ended
+// without one: err is the read's error, or a timeout.
 func (l *loop) headFailed(c *econn, err error, now int64) {
-	if err == errBufferFull {
-		c.respondError(431, "request header fields too large", CloseProtocolError)
-	} else {
-		c.rejectHead(err)
-	}
-	l.closeConn(c, CloseProtocolError, now)
+	_, idleReason := c.idleDeadline(now)
+	c.headReadFailed(err, c.ex == nil, idleReason)
+	l.closeConn(c, c.reason, now)
 }
 
 // epollInline makes loops run handlers on their own goroutine (the fast

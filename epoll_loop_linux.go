@@ -1,6 +1,7 @@
 package holdfast
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -369,12 +370,8 @@ func (l *loop) expired(t *wheel.Timer) {
 	switch {
 	case c.lingering:
 		l.destroy(c)
-	case c.ex != nil: // a head had started
-		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
-		l.closeConn(c, CloseHeaderTimeout, now)
 	default:
-		_, reason := c.idleDeadline(now)
-		l.closeConn(c, reason, now)
+		l.headFailed(c, os.ErrDeadlineExceeded, now)
 	}
 }
 
