@@ -143,7 +143,7 @@ func (e *epollEngine) check() bool {
 		}
 		busy = true
 		if seq == l.monSeen && l.inlineSeq.CompareAndSwap(seq, seq+1) {
-			go l.run()
+			l.takeOver()
 		}
 		l.monSeen = seq
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -21,15 +22,26 @@ import (
 )
 
 // TestMain fails the run if a goroutine outlived the tests (goleak), if any
-// state transition broke the state machine, or if a network namespace or a
-// child process was left behind.
+// state transition broke the state machine, if an ownership check failed,
+// or if a network namespace or a child process was left behind.
 func TestMain(m *testing.M) {
-	testrig.Main(m, badTransitions, netns.CheckLeftovers, noChildProcesses)
+	flag.Parse()
+	// Every test checks who touches loop-owned state; benchmarks measure
+	// the server as it runs in a program, with the checks off.
+	holdfast.CheckOwnership(flag.Lookup("test.bench").Value.String() == "")
+	testrig.Main(m, badTransitions, ownerFailures, netns.CheckLeftovers, noChildProcesses)
 }
 
 func badTransitions() error {
 	if n := holdfast.BadTransitions(); n != 0 {
 		return fmt.Errorf("%d connection state transitions broke the state machine", n)
+	}
+	return nil
+}
+
+func ownerFailures() error {
+	if n, first := holdfast.OwnerFailures(); n != 0 {
+		return fmt.Errorf("%d ownership checks failed; the first:\n%s", n, first)
 	}
 	return nil
 }
