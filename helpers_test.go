@@ -103,6 +103,10 @@ type client struct {
 	br *bufio.Reader
 }
 
+// ioTimeout bounds each read and each send of the test client: how long
+// one may wait for the server, whatever the whole test takes.
+const ioTimeout = 10 * time.Second
+
 func (ts *testServer) dial(t *testing.T) *client {
 	t.Helper()
 	nc, err := net.Dial("tcp", ts.addr)
@@ -110,12 +114,20 @@ func (ts *testServer) dial(t *testing.T) *client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+	return &client{t: t, nc: nc, br: bufio.NewReader(boundedReader{nc})}
+}
+
+// boundedReader gives every read its own deadline.
+type boundedReader struct{ nc net.Conn }
+
+func (r boundedReader) Read(p []byte) (int, error) {
+	r.nc.SetReadDeadline(time.Now().Add(ioTimeout))
+	return r.nc.Read(p)
 }
 
 func (c *client) send(s string) {
 	c.t.Helper()
+	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if _, err := io.WriteString(c.nc, s); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}
@@ -145,14 +157,13 @@ func (c *client) get(target string) (*http.Response, string) {
 // sees EOF (or a reset) and no more bytes.
 func (c *client) expectClosed() {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	b, err := c.br.ReadByte()
 	switch {
 	case err == nil:
 		rest, _ := c.br.Peek(c.br.Buffered())
 		c.t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		c.t.Fatal("connection still open after 10 s")
+		c.t.Fatalf("connection still open after %v", ioTimeout)
 	}
 	c.nc.Close() // as a real client does on EOF, ending the server's lingering close
 }
