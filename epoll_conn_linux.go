@@ -160,8 +160,9 @@ func (l *loop) readingHead(c *econn, now int64) {
 }
 
 // readable reads what arrived on a connection the loop owns, until a
-// request head is complete or the socket is drained (edge-triggered). ev is
-// the readiness that brought it here.
+// request head is complete or the socket is drained (edge-triggered), or
+// until the end of input when ev, the readiness that brought it here, says
+// the peer hung up.
 func (l *loop) readable(c *econn, ev uint32, now int64) {
 	l.own()
 	for {
@@ -222,7 +223,10 @@ func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) b
 	if c.getState() != StateReadingHead {
 		l.readingHead(c, now)
 	}
-	return n == len(buf)
+	// Read on while the socket may hold more, and when this edge said the
+	// peer hung up: no edge will say it again, and the next read sees the
+	// end of input (or the error) and closes.
+	return n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0
 }
 
 // headFailed closes a connection whose wait for a request head ended

@@ -113,6 +113,11 @@ func (ts *testServer) dial(t *testing.T) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newClient(t, nc)
+}
+
+// newClient makes a test client of a connection; the test's end closes it.
+func newClient(t *testing.T, nc net.Conn) *client {
 	t.Cleanup(func() { nc.Close() })
 	return &client{t: t, nc: nc, br: bufio.NewReader(boundedReader{nc})}
 }
