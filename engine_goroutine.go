@@ -11,7 +11,8 @@ import (
 
 // The goroutine engine: one goroutine per connection, blocking reads and
 // writes on net.Conn, deadlines from the runtime's timers. It runs
-// everywhere Go runs; the request cycle is shared with the other engines.
+// everywhere Go runs; head parsing (head.go) and the request cycle
+// (cycle.go) are shared with the epoll engine.
 
 // gconn is a connection of the goroutine engine, and its wire.
 type gconn struct {

@@ -16,10 +16,14 @@ import (
 // The epoll engine's event loop. A loop owns its connections while they
 // are idle or between requests: it accepts them, reads request heads into
 // one buffer shared by all of them, keeps their deadlines in a timing wheel
-// and closes them. When a head is complete it hands the connection to a
-// goroutine that runs the handler and writes the response, and takes it
-// back when the response is out. So an idle connection costs its record
-// and a wheel entry, no goroutine and no buffer.
+// and closes them. When a head is complete the loop serves the request on
+// its own goroutine (serveInline): the handler runs and the response is
+// written with no hand-off. A handler that blocks, on the socket or for
+// longer than the monitor's period, has the loop taken over by a new
+// goroutine; its own goroutine finishes the request as an ordinary serving
+// goroutine and hands the connection back through the loop's inbox. So an
+// idle connection costs its record and a wheel entry, no goroutine and no
+// buffer.
 
 const (
 	loopBufSize = 64 << 10                     // the shared read buffer

@@ -9,11 +9,11 @@ import (
 )
 
 // System calls on the engine's non-blocking sockets. They are made raw,
-// without telling the scheduler: on a non-blocking socket read, write and
-// writev return at once (EAGAIN rather than wait), so there is nothing for
-// the scheduler to hand off, and skipping its bookkeeping (entersyscall,
-// exitsyscall) saves a few hundred nanoseconds per request. The errors are
-// unix.Errno values, as x/sys/unix returns them.
+// without telling the scheduler: on a non-blocking socket accept4, read,
+// write and writev return at once (EAGAIN rather than wait), so there is
+// nothing for the scheduler to hand off, and skipping its bookkeeping
+// (entersyscall, exitsyscall) saves a few hundred nanoseconds per request.
+// The errors are unix.Errno values, as x/sys/unix returns them.
 
 func nbRead(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
@@ -58,7 +58,6 @@ func sysResult(n uintptr, e unix.Errno) (int, error) {
 func accept4(lfd int, buf *[]byte) (int, string, error) {
 	var rsa unix.RawSockaddrAny
 	size := uint32(unix.SizeofSockaddrAny)
-	// Raw: the listener is non-blocking (see epoll_sys_linux.go).
 	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
 		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 	if errno != 0 {
