@@ -14,10 +14,11 @@ import (
 // everywhere Go runs; head parsing (head.go) and the request cycle
 // (cycle.go) are shared with the epoll engine.
 
-// gconn is a connection of the goroutine engine, and its wire.
+// gconn is a connection of the goroutine engine, and its wire. Its conn
+// part is owned by its serve goroutine.
 type gconn struct {
 	conn
-	nc net.Conn
+	nc net.Conn // read-only; Shutdown and Close use it too (wake, abort)
 
 	// waitingHead is true while the serve goroutine waits for the first
 	// byte of a request: the only wait Shutdown may interrupt.

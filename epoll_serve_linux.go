@@ -14,7 +14,7 @@ import (
 // epollEngine is a server's set of event loops, started by its first Serve
 // with the epoll engine and stopped when the server closes.
 type epollEngine struct {
-	loops   []*loop
+	loops   []*loop       // read-only once started
 	kick    chan struct{} // wakes the parked monitor
 	parked  atomic.Bool   // the monitor waits for a kick
 	allDone chan struct{} // closed when every loop has exited
