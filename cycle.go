@@ -18,6 +18,25 @@ import (
 // The request cycle: what happens between a parsed head and the decision to
 // keep or close. It is the same for every engine.
 
+// serveParsed serves the request whose head, headLen bytes just parsed, is
+// at the front of the input buffer, and reports whether the connection
+// waits for another request. A client that closed its side while it was
+// answered got its response and can send nothing more: the connection
+// closes then.
+func (c *conn) serveParsed(headLen int) bool {
+	raw := c.ex.in.bytes()[:headLen]
+	c.ex.in.consume(headLen)
+	if !c.serveRequest(raw) {
+		return false
+	}
+	if c.ex.peerGone != nil {
+		c.setReason(classify(c.ex.peerGone, false))
+		c.responded = true
+		return false
+	}
+	return true
+}
+
 // serveRequest answers the request whose head (raw, parsed into c.ex.head)
 // its engine just consumed from the input buffer, and reports whether the
 // connection carries on. raw is copied before anything else reads the

@@ -6,18 +6,19 @@ import (
 	"sync"
 	"time"
 
-	"holdfast/internal/http1"
 	"holdfast/internal/sockopt"
 )
 
 // The goroutine engine: one goroutine per connection, blocking reads and
 // writes on net.Conn, deadlines from the runtime's timers. It runs
-// everywhere Go runs; the request cycle is shared with the other engines.
+// everywhere Go runs; head parsing (head.go) and the request cycle
+// (cycle.go) are shared with the epoll engine.
 
-// gconn is a connection of the goroutine engine, and its wire.
+// gconn is a connection of the goroutine engine, and its wire. Its conn
+// part is owned by its serve goroutine.
 type gconn struct {
 	conn
-	nc net.Conn
+	nc net.Conn // read-only; Shutdown and Close use it too (wake, abort)
 
 	// waitingHead is true while the serve goroutine waits for the first
 	// byte of a request: the only wait Shutdown may interrupt.
@@ -69,19 +70,7 @@ func (g *gconn) serve() {
 	c.attachExchange(g)
 	for {
 		headLen, ok := g.readHead()
-		if !ok {
-			return
-		}
-		raw := c.ex.in.bytes()[:headLen]
-		c.ex.in.consume(headLen)
-		if !c.serveRequest(raw) {
-			return
-		}
-		if c.ex.peerGone != nil {
-			// The client closed its side while we answered: it got its
-			// response and can send nothing more.
-			c.setReason(classify(c.ex.peerGone, false))
-			c.responded = true
+		if !ok || !c.serveParsed(headLen) {
 			return
 		}
 	}
@@ -113,20 +102,10 @@ type headWait struct {
 // readHead reads until a whole request head is buffered and parsed, and
 // returns its length. On false the connection closes (c.reason says why).
 func (g *gconn) readHead() (int, bool) {
-	ex := g.ex
-	ex.parser.Reset()
-	ex.head.Reset()
 	var hw headWait
 	for {
-		if ex.in.len() > 0 {
-			n, err := ex.parser.ParseRequest(ex.in.bytes(), &ex.head)
-			if err != nil {
-				g.rejectHead(err)
-				return 0, false
-			}
-			if n > 0 {
-				return n, true
-			}
+		if n, ok := g.parseHead(); n > 0 || !ok {
+			return n, ok
 		}
 		if !g.fillHead(&hw) {
 			return 0, false
@@ -176,35 +155,7 @@ func (g *gconn) fillHead(hw *headWait) bool {
 	if n > 0 {
 		return true // an error after data shows again on the next read
 	}
-	return c.headReadFailed(err, idle, idleReason)
-}
-
-// headBufferLimit lets the buffer hold a little more than the head limit,
-// so the parser, not the buffer, reports an oversized head (431).
-func headBufferLimit(p *http1.Parser) int {
-	limit := p.MaxHeadBytes
-	if limit <= 0 {
-		limit = http1.DefaultMaxHeadBytes
-	}
-	return limit + inbufSize
-}
-
-func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) bool {
-	switch {
-	case err == errBufferFull:
-		c.respondError(431, "request header fields too large", CloseProtocolError)
-	case isTimeout(err) && idle && c.srv.closing.Load():
-		c.setReason(CloseShutdown)
-	case isTimeout(err) && idle:
-		c.setReason(idleReason)
-	case isTimeout(err):
-		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
-	default:
-		if g, ok := c.ex.wire.(*gconn); ok {
-			err = sockopt.DiagnoseConn(err, g.nc)
-		}
-		c.setReason(classify(err, false))
-	}
+	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), idle, idleReason)
 	return false
 }
 

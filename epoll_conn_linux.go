@@ -1,10 +1,9 @@
 package holdfast
 
 import (
-	"net/netip"
+	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -16,21 +15,28 @@ import (
 	"holdfast/internal/wheel"
 )
 
-// econn is a connection of the epoll engine, and its wire.
+// econn is a connection of the epoll engine, and its wire. Between
+// requests the loop serves it; while a request is served, a serving
+// goroutine does (the loop's own, inline, or another one), and the loop
+// only records readiness for it (signal).
 type econn struct {
 	conn
-	l     *loop
-	fd    int
-	timer wheel.Timer // owned by the loop: hold time, header or linger deadline
+	l  *loop // read-only
+	fd int   // read-only
 
 	// Owned by the loop.
-	busy      bool   // a goroutine serves a request on it
-	inlined   bool   // owned by the serving goroutine: it is the loop's
-	lingering bool   // half-closed, reading until the client closes
-	outWatch  bool   // owned by whoever serves it: EPOLLOUT is registered
-	lingered  uint32 // bytes discarded while lingering
+	timer     wheel.Timer // hold time, header or linger deadline
+	busy      bool        // a serving goroutine has it
+	lingering bool        // half-closed, reading until the client closes
 
-	// Shared between the loop and the serving goroutine.
+	// Owned by whoever serves it: the loop between requests, the serving
+	// goroutine during them.
+	inlined  bool // the serving goroutine is the loop's own (serveInline)
+	outWatch bool // EPOLLOUT is registered
+
+	lingered uint32 // owned by the loop: bytes discarded while lingering
+
+	// Shared by the loop and the serving goroutine: atomic.
 	events atomic.Uint32 // readiness seen while busy; In also means "may have unread data"
 	flags  atomic.Uint32 // waiting | watching (one word: the record stays at 144 bytes)
 }
@@ -125,57 +131,40 @@ func (l *loop) setSockOpts(fd int) error {
 	return sockopt.SetNoDelayFD(fd)
 }
 
-// accept4 accepts a connection and formats its peer's address, with the
-// raw system call: x/sys/unix's Accept4 allocates a Sockaddr and, for some
-// families, asks the socket for its protocol with one more system call.
-func accept4(lfd int, buf *[]byte) (int, string, error) {
-	var rsa unix.RawSockaddrAny
-	size := uint32(unix.SizeofSockaddrAny)
-	// Raw: the listener is non-blocking (see epoll_sys_linux.go).
-	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
-		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-	if errno != 0 {
-		return -1, "", errno
-	}
-	return int(fd), formatSockaddr(&rsa, (*buf)[:0]), nil
-}
-
-// formatSockaddr writes "ip:port" (or "[ip]:port") with one allocation.
-func formatSockaddr(rsa *unix.RawSockaddrAny, b []byte) string {
-	switch rsa.Addr.Family {
-	case unix.AF_INET:
-		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
-		b = netip.AddrFrom4(a.Addr).AppendTo(b)
-		return string(appendPort(b, a.Port))
-	case unix.AF_INET6:
-		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
-		b = append(b, '[')
-		b = netip.AddrFrom16(a.Addr).Unmap().AppendTo(b)
-		b = append(b, ']')
-		return string(appendPort(b, a.Port))
-	}
-	return "unknown"
-}
-
-// appendPort appends ":port" from a port in network byte order.
-func appendPort(b []byte, port uint16) []byte {
-	b = append(b, ':')
-	return strconv.AppendUint(b, uint64(port>>8|port<<8), 10)
-}
-
-// armIdle starts the hold time of a connection waiting for a request.
-func (l *loop) armIdle(c *econn, now int64) {
-	if d, _ := c.idleDeadline(now); d != 0 {
-		l.wheel.Set(&c.timer, d)
+// setDeadline arms the connection's timer for at (monotonic ns), or
+// disarms it for 0.
+func (l *loop) setDeadline(c *econn, at int64) {
+	l.own()
+	if at != 0 {
+		l.wheel.Set(&c.timer, at)
 	} else {
 		l.wheel.Stop(&c.timer)
 	}
 }
 
+// armIdle starts the hold time of a connection waiting for a request.
+func (l *loop) armIdle(c *econn, now int64) {
+	d, _ := c.idleDeadline(now)
+	l.setDeadline(c, d)
+}
+
+// readingHead marks a connection whose request head has started, and
+// starts the header timeout.
+func (l *loop) readingHead(c *econn, now int64) {
+	c.setState(StateReadingHead)
+	var at int64
+	if d := l.srv.pol.headerTimeout; d > 0 {
+		at = now + int64(d)
+	}
+	l.setDeadline(c, at)
+}
+
 // readable reads what arrived on a connection the loop owns, until a
-// request head is complete or the socket is drained (edge-triggered). ev is
-// the readiness that brought it here.
+// request head is complete or the socket is drained (edge-triggered), or
+// until the end of input when ev, the readiness that brought it here, says
+// the peer hung up.
 func (l *loop) readable(c *econn, ev uint32, now int64) {
+	l.own()
 	for {
 		buf := l.buf
 		if c.ex != nil { // a head has started: its bytes are in the exchange
@@ -192,10 +181,10 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 		case err == unix.EAGAIN:
 			return
 		case err != nil:
-			l.closeConn(c, classify(sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), false), now)
+			l.headFailed(c, sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), now)
 			return
 		case n == 0:
-			l.closeConn(c, CloseClient, now)
+			l.headFailed(c, io.EOF, now)
 			return
 		}
 		c.countIn(n)
@@ -211,16 +200,14 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
 		c.attachExchange(c)
-		c.ex.parser.Reset()
-		c.ex.head.Reset()
 		c.ex.in.append(buf[:n])
 	} else {
 		c.ex.in.commit(n)
 	}
-	headLen, err := c.ex.parser.ParseRequest(c.ex.in.bytes(), &c.ex.head)
+	headLen, ok := c.parseHead()
 	switch {
-	case err != nil:
-		l.headFailed(c, err, now)
+	case !ok:
+		l.closeConn(c, CloseProtocolError, now)
 		return false
 	case headLen > 0:
 		// The serving goroutine and takeBack must know what this edge
@@ -234,24 +221,20 @@ func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) b
 		return false
 	}
 	if c.getState() != StateReadingHead {
-		c.setState(StateReadingHead)
-		if d := l.srv.pol.headerTimeout; d > 0 {
-			l.wheel.Set(&c.timer, now+int64(d))
-		} else {
-			l.wheel.Stop(&c.timer)
-		}
+		l.readingHead(c, now)
 	}
-	return n == len(buf)
+	// Read on while the socket may hold more, and when this edge said the
+	// peer hung up: no edge will say it again, and the next read sees the
+	// end of input (or the error) and closes.
+	return n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0
 }
 
-// headFailed answers a head the parser refused and closes.
+// headFailed closes a connection whose wait for a request head ended
+// without one: err is the read's error, or a timeout.
 func (l *loop) headFailed(c *econn, err error, now int64) {
-	if err == errBufferFull {
-		c.respondError(431, "request header fields too large", CloseProtocolError)
-	} else {
-		c.rejectHead(err)
-	}
-	l.closeConn(c, CloseProtocolError, now)
+	_, idleReason := c.idleDeadline(now)
+	c.headReadFailed(err, c.ex == nil, idleReason)
+	l.closeConn(c, c.reason, now)
 }
 
 // epollInline makes loops run handlers on their own goroutine (the fast
@@ -261,7 +244,7 @@ var epollInline = true
 
 // dispatch serves a connection whose head is complete.
 func (l *loop) dispatch(c *econn, headLen int) {
-	l.wheel.Stop(&c.timer)
+	l.setDeadline(c, 0)
 	c.busy = true
 	if epollInline {
 		l.serveInline(c, headLen)
@@ -296,8 +279,16 @@ func (l *loop) serveInline(c *econn, headLen int) {
 // new goroutine takes the loop over, unless the monitor did already.
 func (l *loop) detach(seq uint64) {
 	if l.inlineSeq.CompareAndSwap(seq, seq+1) {
-		go l.run()
+		l.takeOver()
 	}
+}
+
+// takeOver starts a new goroutine for the loop, whose inline run was just
+// ended (inlineSeq moved on): the goroutine that ran it is no longer the
+// loop's.
+func (l *loop) takeOver() {
+	l.disown()
+	go l.run()
 }
 
 // apply takes back a connection whose requests were served. inline says
@@ -321,6 +312,7 @@ func (l *loop) apply(c *econn, kind msgKind, now int64, inline bool) {
 // takeBack makes a connection the loop's again after its goroutine
 // answered: it waits for its next request, or reads one already here.
 func (l *loop) takeBack(c *econn, now int64, inline bool) {
+	l.own()
 	c.busy = false
 	ev := c.events.Swap(0)
 	if l.srv.closing.Load() && c.ex.in.len() == 0 {
@@ -328,10 +320,7 @@ func (l *loop) takeBack(c *econn, now int64, inline bool) {
 		return
 	}
 	if c.ex.in.len() > 0 { // part of the next head
-		c.setState(StateReadingHead)
-		if d := l.srv.pol.headerTimeout; d > 0 {
-			l.wheel.Set(&c.timer, now+int64(d))
-		}
+		l.readingHead(c, now)
 	} else {
 		c.releaseExchange()
 		c.setState(StateIdle)
@@ -349,6 +338,7 @@ func (l *loop) takeBack(c *econn, now int64, inline bool) {
 // closeConn closes a connection the loop owns: it sends what is buffered,
 // then either lingers (see conn.lingerNeeded) or closes at once.
 func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
+	l.own()
 	c.setReason(reason)
 	c.setState(StateClosing)
 	if c.ex != nil && len(c.ex.out) > 0 {
@@ -359,7 +349,7 @@ func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
 	if c.ex != nil && c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
 		c.releaseExchange()
 		c.lingering = true
-		l.wheel.Set(&c.timer, now+int64(lingerTime))
+		l.setDeadline(c, now+int64(lingerTime))
 		l.lingerRead(c, now)
 		return
 	}
@@ -369,6 +359,7 @@ func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
 // lingerRead discards what a half-closed connection's client still sends,
 // until it closes.
 func (l *loop) lingerRead(c *econn, now int64) {
+	l.own()
 	for {
 		n, err := nbRead(c.fd, l.buf)
 		switch {

@@ -1,6 +1,7 @@
 package holdfast
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,10 +16,14 @@ import (
 // The epoll engine's event loop. A loop owns its connections while they
 // are idle or between requests: it accepts them, reads request heads into
 // one buffer shared by all of them, keeps their deadlines in a timing wheel
-// and closes them. When a head is complete it hands the connection to a
-// goroutine that runs the handler and writes the response, and takes it
-// back when the response is out. So an idle connection costs its record
-// and a wheel entry, no goroutine and no buffer.
+// and closes them. When a head is complete the loop serves the request on
+// its own goroutine (serveInline): the handler runs and the response is
+// written with no hand-off. A handler that blocks, on the socket or for
+// longer than the monitor's period, has the loop taken over by a new
+// goroutine; its own goroutine finishes the request as an ordinary serving
+// goroutine and hands the connection back through the loop's inbox. So an
+// idle connection costs its record and a wheel entry, no goroutine and no
+// buffer.
 
 const (
 	loopBufSize = 64 << 10                     // the shared read buffer
@@ -27,12 +32,13 @@ const (
 	wheelSlots  = 2048                         // about 100 s per turn
 )
 
-// loop is one event loop. Its fields are owned by its goroutine except
-// where noted.
+// loop is one event loop. Its fields are owned by the loop's goroutine
+// (the one in run: it changes when the loop is taken over, see
+// serveInline) except where noted; the operations on them check so (own).
 type loop struct {
-	srv      *Server
-	eng      *epollEngine
-	poll     *epoll.Poller
+	srv      *Server       // read-only
+	eng      *epollEngine  // read-only
+	poll     *epoll.Poller // read-only; safe for concurrent use
 	buf      []byte
 	addrBuf  []byte   // formats accepted peers' addresses
 	conns    []*econn // by descriptor
@@ -63,6 +69,10 @@ type loop struct {
 	clockWall atomic.Int64  // the loop's clock reading (see tick): Unix ns
 	clockMono atomic.Int64  // and monotonic ns since epoch
 	monSeen   uint64        // owned by the monitor: inlineSeq at its last look
+
+	// The ID of the loop's goroutine while checkOwner is on; 0 while a
+	// takeover is under way.
+	owner atomic.Uint64
 
 	mu    sync.Mutex
 	inbox []loopMsg // guarded by mu
@@ -132,10 +142,47 @@ func (l *loop) post(m loopMsg) {
 	l.poll.Wake()
 }
 
+// claim makes the calling goroutine the loop's, for the ownership checks;
+// run calls it first. disown is called as the loop is taken over, before
+// the goroutine that takes it over starts.
+func (l *loop) claim() {
+	if checkOwner.Load() {
+		l.owner.Store(goroutineID())
+	}
+}
+
+func (l *loop) disown() {
+	if checkOwner.Load() {
+		l.owner.Store(0)
+	}
+}
+
+// own checks, when checkOwner is on, that the caller may touch the loop's
+// state: it runs on the loop's goroutine, and that goroutine is not
+// running a handler inline (the handler's side must not touch the loop's
+// state: the loop can be taken over under it at any time). Loop-owned
+// operations call it on entry.
+func (l *loop) own() {
+	if checkOwner.Load() {
+		l.checkOwned()
+	}
+}
+
+func (l *loop) checkOwned() {
+	if l.inlineSeq.Load()&1 != 0 {
+		ownerFailed("loop state touched while a handler runs inline on the loop")
+		return
+	}
+	if id, owner := goroutineID(), l.owner.Load(); id != owner {
+		ownerFailed("loop state touched by " + goroutineName(id) + ", not by the loop's " + goroutineName(owner))
+	}
+}
+
 // run is the loop's goroutine. It is resumable: a goroutine that takes the
 // loop over (see serveInline) carries on with the batch of events and
 // messages where the previous one stopped.
 func (l *loop) run() {
+	l.claim()
 	l.tick()
 	for {
 		l.drainBatch()
@@ -305,6 +352,7 @@ func (l *loop) event(fd int, ev uint32, now int64) {
 }
 
 func (l *loop) message(m loopMsg, now int64) {
+	l.own()
 	c := m.c
 	switch m.kind {
 	case msgIdle, msgClose, msgForget:
@@ -364,22 +412,20 @@ func (l *loop) closeIdle(now int64) {
 
 // expired handles a connection whose deadline passed.
 func (l *loop) expired(t *wheel.Timer) {
+	l.own()
 	c := timerConn(t)
 	now := monotime()
 	switch {
 	case c.lingering:
 		l.destroy(c)
-	case c.ex != nil: // a head had started
-		c.respondError(408, "request head not received in time", CloseHeaderTimeout)
-		l.closeConn(c, CloseHeaderTimeout, now)
 	default:
-		_, reason := c.idleDeadline(now)
-		l.closeConn(c, reason, now)
+		l.headFailed(c, os.ErrDeadlineExceeded, now)
 	}
 }
 
 // register adds an accepted connection to the loop.
 func (l *loop) register(c *econn) {
+	l.own()
 	for c.fd >= len(l.conns) {
 		l.conns = append(l.conns, make([]*econn, len(l.conns)+64)...)
 	}
@@ -388,11 +434,12 @@ func (l *loop) register(c *econn) {
 }
 
 func (l *loop) unregister(c *econn) {
+	l.own()
 	if c.fd < len(l.conns) && l.conns[c.fd] == c {
 		l.conns[c.fd] = nil
 		l.n--
 	}
-	l.wheel.Stop(&c.timer)
+	l.setDeadline(c, 0)
 }
 
 // listen starts watching a listening descriptor. Every loop watches it

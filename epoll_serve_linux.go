@@ -14,7 +14,7 @@ import (
 // epollEngine is a server's set of event loops, started by its first Serve
 // with the epoll engine and stopped when the server closes.
 type epollEngine struct {
-	loops   []*loop
+	loops   []*loop       // read-only once started
 	kick    chan struct{} // wakes the parked monitor
 	parked  atomic.Bool   // the monitor waits for a kick
 	allDone chan struct{} // closed when every loop has exited
@@ -143,7 +143,7 @@ func (e *epollEngine) check() bool {
 		}
 		busy = true
 		if seq == l.monSeen && l.inlineSeq.CompareAndSwap(seq, seq+1) {
-			go l.run()
+			l.takeOver()
 		}
 		l.monSeen = seq
 	}

@@ -1,17 +1,19 @@
 package holdfast
 
 import (
+	"net/netip"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // System calls on the engine's non-blocking sockets. They are made raw,
-// without telling the scheduler: on a non-blocking socket read, write and
-// writev return at once (EAGAIN rather than wait), so there is nothing for
-// the scheduler to hand off, and skipping its bookkeeping (entersyscall,
-// exitsyscall) saves a few hundred nanoseconds per request. The errors are
-// unix.Errno values, as x/sys/unix returns them.
+// without telling the scheduler: on a non-blocking socket accept4, read,
+// write and writev return at once (EAGAIN rather than wait), so there is
+// nothing for the scheduler to hand off, and skipping its bookkeeping
+// (entersyscall, exitsyscall) saves a few hundred nanoseconds per request.
+// The errors are unix.Errno values, as x/sys/unix returns them.
 
 func nbRead(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
@@ -48,4 +50,41 @@ func sysResult(n uintptr, e unix.Errno) (int, error) {
 		return -1, e
 	}
 	return int(n), nil
+}
+
+// accept4 accepts a connection and formats its peer's address, with the
+// raw system call: x/sys/unix's Accept4 allocates a Sockaddr and, for some
+// families, asks the socket for its protocol with one more system call.
+func accept4(lfd int, buf *[]byte) (int, string, error) {
+	var rsa unix.RawSockaddrAny
+	size := uint32(unix.SizeofSockaddrAny)
+	fd, _, errno := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)),
+		uintptr(unsafe.Pointer(&size)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if errno != 0 {
+		return -1, "", errno
+	}
+	return int(fd), formatSockaddr(&rsa, (*buf)[:0]), nil
+}
+
+// formatSockaddr writes "ip:port" (or "[ip]:port") with one allocation.
+func formatSockaddr(rsa *unix.RawSockaddrAny, b []byte) string {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		b = netip.AddrFrom4(a.Addr).AppendTo(b)
+		return string(appendPort(b, a.Port))
+	case unix.AF_INET6:
+		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		b = append(b, '[')
+		b = netip.AddrFrom16(a.Addr).Unmap().AppendTo(b)
+		b = append(b, ']')
+		return string(appendPort(b, a.Port))
+	}
+	return "unknown"
+}
+
+// appendPort appends ":port" from a port in network byte order.
+func appendPort(b []byte, port uint16) []byte {
+	b = append(b, ':')
+	return strconv.AppendUint(b, uint64(port>>8|port<<8), 10)
 }

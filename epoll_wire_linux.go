@@ -21,21 +21,15 @@ import (
 // complete ones pipelined after it, writes the responses, and says what the
 // loop is to do with the connection next.
 func (c *econn) serveBatch(headLen int) msgKind {
-	ex := c.ex
 	for {
-		raw := ex.in.bytes()[:headLen]
-		ex.in.consume(headLen)
-		keep := c.serveRequest(raw)
-		switch {
-		case c.hijacked:
-			return msgForget
-		case !keep || c.ex.peerGone != nil:
-			c.setReason(classify(c.ex.peerGone, false))
-			c.responded = true
+		if !c.serveParsed(headLen) {
+			if c.hijacked {
+				return msgForget
+			}
 			return c.flushFor(msgClose)
 		}
 		var ok bool
-		if headLen, ok = c.nextHead(); !ok {
+		if headLen, ok = c.parseHead(); !ok {
 			return c.flushFor(msgClose)
 		}
 		if headLen == 0 {
@@ -50,24 +44,6 @@ func (c *econn) flushFor(kind msgKind) msgKind {
 		return msgClose
 	}
 	return kind
-}
-
-// nextHead parses a pipelined head already buffered and returns its
-// length, or 0 when none is complete. ok is false when the head was
-// refused: the error response is queued and the connection closes.
-func (c *econn) nextHead() (n int, ok bool) {
-	ex := c.ex
-	ex.parser.Reset()
-	ex.head.Reset()
-	if ex.in.len() == 0 {
-		return 0, true
-	}
-	n, err := ex.parser.ParseRequest(ex.in.bytes(), &ex.head)
-	if err != nil {
-		c.rejectHead(err)
-		return 0, false
-	}
-	return n, true
 }
 
 // signal records readiness the loop saw while the connection is busy, and

@@ -74,7 +74,8 @@ func ExampleServer_Stats() {
 	// requests: 2 reused: 1
 }
 
-// The seed's short-connection mode: every response closes its connection.
+// Short connections: every response carries Connection: close, and every
+// connection serves one request.
 func ExamplePolicy_shortConnections() {
 	p := holdfast.Policy{KeepAlive: holdfast.Off}
 	fmt.Println(p.KeepAlive == holdfast.Off)

@@ -85,6 +85,7 @@ func (c *conn) releaseExchange() {
 		ex.out = make([]byte, 0, outbufSize)
 	}
 	ex.out = ex.out[:0]
+	ex.parser.Reset() // a connection may close in the middle of a head
 	ex.rctx = nil
 	ex.wire = nil
 	ex.resp.c, ex.resp.req, ex.resp.trailers = nil, nil, nil // let them go while pooled

@@ -11,6 +11,14 @@ import (
 // BadTransitions reports how many state moves broke the state machine.
 func BadTransitions() uint64 { return badTransitions.Load() }
 
+// CheckOwnership turns the ownership checks on or off (see owner.go); call
+// it before any server runs.
+func CheckOwnership(on bool) { checkOwner.Store(on) }
+
+// OwnerFailures returns the ownership checks that failed, with the first
+// one's report, and forgets them.
+func OwnerFailures() (uint64, string) { return takeOwnerFailures() }
+
 // Engines lists the engines that run on this system, for run.
 func Engines() []Engine { return availableEngines() }
 

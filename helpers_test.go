@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -21,15 +22,26 @@ import (
 )
 
 // TestMain fails the run if a goroutine outlived the tests (goleak), if any
-// state transition broke the state machine, or if a network namespace or a
-// child process was left behind.
+// state transition broke the state machine, if an ownership check failed,
+// or if a network namespace or a child process was left behind.
 func TestMain(m *testing.M) {
-	testrig.Main(m, badTransitions, netns.CheckLeftovers, noChildProcesses)
+	flag.Parse()
+	// Every test checks who touches loop-owned state; benchmarks measure
+	// the server as it runs in a program, with the checks off.
+	holdfast.CheckOwnership(flag.Lookup("test.bench").Value.String() == "")
+	testrig.Main(m, badTransitions, ownerFailures, netns.CheckLeftovers, noChildProcesses)
 }
 
 func badTransitions() error {
 	if n := holdfast.BadTransitions(); n != 0 {
 		return fmt.Errorf("%d connection state transitions broke the state machine", n)
+	}
+	return nil
+}
+
+func ownerFailures() error {
+	if n, first := holdfast.OwnerFailures(); n != 0 {
+		return fmt.Errorf("%d ownership checks failed; the first:\n%s", n, first)
 	}
 	return nil
 }
@@ -91,19 +103,36 @@ type client struct {
 	br *bufio.Reader
 }
 
+// ioTimeout bounds each read and each send of the test client: how long
+// one may wait for the server, whatever the whole test takes.
+const ioTimeout = 10 * time.Second
+
 func (ts *testServer) dial(t *testing.T) *client {
 	t.Helper()
 	nc, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newClient(t, nc)
+}
+
+// newClient makes a test client of a connection; the test's end closes it.
+func newClient(t *testing.T, nc net.Conn) *client {
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
+	return &client{t: t, nc: nc, br: bufio.NewReader(boundedReader{nc})}
+}
+
+// boundedReader gives every read its own deadline.
+type boundedReader struct{ nc net.Conn }
+
+func (r boundedReader) Read(p []byte) (int, error) {
+	r.nc.SetReadDeadline(time.Now().Add(ioTimeout))
+	return r.nc.Read(p)
 }
 
 func (c *client) send(s string) {
 	c.t.Helper()
+	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if _, err := io.WriteString(c.nc, s); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}
@@ -133,14 +162,13 @@ func (c *client) get(target string) (*http.Response, string) {
 // sees EOF (or a reset) and no more bytes.
 func (c *client) expectClosed() {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	b, err := c.br.ReadByte()
 	switch {
 	case err == nil:
 		rest, _ := c.br.Peek(c.br.Buffered())
 		c.t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		c.t.Fatal("connection still open after 10 s")
+		c.t.Fatalf("connection still open after %v", ioTimeout)
 	}
 	c.nc.Close() // as a real client does on EOF, ending the server's lingering close
 }

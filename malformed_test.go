@@ -34,6 +34,10 @@ var malformed = []struct {
 	{"asterisk with GET", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 	{"authority form with GET", "GET example.com:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 	{"CONNECT with origin form", "CONNECT /x HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	{"fragment in target", "GET /#frag HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	{"fragment after query", "GET /a?b#c HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	{"userinfo in absolute form", "GET http://foo@host/ HTTP/1.1\r\nHost: host\r\n\r\n", 400},
+	{"user and password in absolute form", "GET http://u:p@host:80/ HTTP/1.1\r\nHost: host\r\n\r\n", 400},
 	{"request line too long", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
 	// Line endings.
 	{"bare LF ends request line", "GET / HTTP/1.1\nHost: x\r\n\r\n", 400},

@@ -35,9 +35,11 @@ func (t Toggle) or(def bool) bool {
 // field and a negative value means "no limit" (or "leave the system's value"
 // for the TCP options).
 type Policy struct {
-	// KeepAlive turns persistent connections on or off. Off is the seed's
-	// "short connection" mode: every response carries Connection: close.
-	// Default On.
+	// KeepAlive turns persistent connections on or off. On, a connection is
+	// kept after a response when the client allows it: an HTTP/1.1 request
+	// unless it says Connection: close, an HTTP/1.0 request only if it says
+	// Connection: keep-alive. Off, every connection serves one request:
+	// every response carries Connection: close. Default On.
 	KeepAlive Toggle
 
 	// IdleTimeout is the hold time: how long an idle connection is kept
@@ -96,7 +98,7 @@ type Policy struct {
 	// TCPKeepAliveIdle is the quiet time before the first probe. Default
 	// 30 s: below the idle timeouts of NATs and middleboxes (often 60 s to
 	// 5 min), and short enough to find a dead peer before the 75 s hold time.
-	// The classic values (the seed's) are 2 h, 75 s and 10: see ClassicTCPKeepAlive.
+	// The classic values are 2 h, 75 s and 10 probes: see ClassicTCPKeepAlive.
 	TCPKeepAliveIdle time.Duration
 
 	// TCPKeepAliveInterval is the time between unanswered probes. Default 10 s.
@@ -115,10 +117,12 @@ type Policy struct {
 	TCPUserTimeout time.Duration
 }
 
-// ClassicTCPKeepAlive returns p with the classic TCP keepalive values that
-// the seed text quotes from TCP/IP Illustrated: the first probe after 2 hours
-// of silence, then probes 75 s apart, the peer declared dead after 10
-// unanswered ones (Linux's own default count is 9), and no TCP_USER_TIMEOUT.
+// ClassicTCPKeepAlive returns p with the classic TCP keepalive values, as
+// TCP/IP Illustrated describes them: the first probe after 2 hours of
+// silence (the least RFC 1122 allows as a default), then probes 75 s
+// apart, the peer declared dead after 10 unanswered ones (Linux's own
+// default count is 9), and no TCP_USER_TIMEOUT. A dead peer is then found
+// about 2 h 12 min after it went silent, instead of 70 s.
 func (p Policy) ClassicTCPKeepAlive() Policy {
 	p.TCPKeepAlive = On
 	p.TCPKeepAliveIdle = 2 * time.Hour

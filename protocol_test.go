@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -105,6 +106,33 @@ func TestHalfClose(t *testing.T) {
 		}
 		c.expectClosed()
 		waitStats(t, ts.Server, "client-close", closedBy(holdfast.CloseClient, 1))
+	})
+}
+
+// A client that shuts down its write side in the middle of a request head
+// will never finish it: the connection closes at once (client-close), not
+// after the header timeout with a 408 to a client that is gone. The client
+// connects, sends and shuts down before the server accepts, so that the
+// server sees the bytes and the end of input in the same wake-up.
+func TestHalfCloseMidHead(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newClient(t, nc)
+		c.send("GET /\r\n")
+		c.nc.(interface{ CloseWrite() error }).CloseWrite()
+		ts := newServerOn(t, l, e, echo, func(s *holdfast.Server) { s.Policy.HeaderTimeout = time.Minute })
+		c.expectClosed() // within ioTimeout, far less than the header timeout
+		st := waitStats(t, ts.Server, "client-close", closedBy(holdfast.CloseClient, 1))
+		if st.Closed[holdfast.CloseHeaderTimeout] != 0 {
+			t.Fatalf("closed by the header timeout: %+v", st.Closed)
+		}
 	})
 }
 

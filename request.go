@@ -69,7 +69,7 @@ func parseTarget(u *url.URL, form http1.TargetForm, target string) error {
 		*u = url.URL{Path: "*"}
 		return nil
 	case http1.OriginForm:
-		if !strings.ContainsAny(target, "%?#;") {
+		if !strings.ContainsAny(target, "%?;") {
 			// The common case needs no unescaping: skip the parser.
 			*u = url.URL{Path: target}
 			return nil

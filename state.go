@@ -49,6 +49,26 @@ const (
 	numStates
 )
 
+// allowedNext lists, per state, the states it may move to: the transitions
+// documented on ConnState. setState counts any other move.
+var allowedNext = [numStates]uint16{
+	StateNew:         stateSet(StateReadingHead, StateHandling, StateClosing),
+	StateReadingHead: stateSet(StateHandling, StateClosing),
+	StateReadingBody: stateSet(StateHandling, StateWriting, StateIdle, StateReadingHead, StateClosing),
+	StateHandling:    stateSet(StateReadingBody, StateWriting, StateHijacked, StateClosing),
+	StateWriting:     stateSet(StateHandling, StateReadingBody, StateIdle, StateReadingHead, StateClosing),
+	StateIdle:        stateSet(StateReadingHead, StateHandling, StateClosing),
+	StateClosing:     stateSet(StateClosed),
+}
+
+func stateSet(states ...ConnState) uint16 {
+	var b uint16
+	for _, s := range states {
+		b |= 1 << s
+	}
+	return b
+}
+
 var stateNames = [numStates]string{
 	StateNew:         "new",
 	StateReadingHead: "reading-head",

@@ -18,6 +18,8 @@ var (
 	ErrBadRequestLine      = &Error{400, "malformed request line"}
 	ErrBadMethod           = &Error{400, "invalid method"}
 	ErrBadTarget           = &Error{400, "invalid request target"}
+	ErrTargetFragment      = &Error{400, "fragment in request target"}
+	ErrTargetUserinfo      = &Error{400, "userinfo in request target"}
 	ErrBadVersion          = &Error{400, "malformed HTTP version"}
 	ErrVersionNotSupported = &Error{505, "HTTP version not supported"}
 	ErrBareLF              = &Error{400, "bare LF line terminator"}

@@ -62,6 +62,12 @@ func checkAcceptedRequest(t *testing.T, head []byte, req *Request) {
 	if !isToken(req.Method) || len(req.Target) == 0 || (req.Version != HTTP10 && req.Version != HTTP11) {
 		t.Fatalf("bad request line accepted: %s", reqString(req))
 	}
+	if bytes.IndexByte(req.Target, '#') >= 0 {
+		t.Fatalf("target with a fragment accepted: %q", req.Target)
+	}
+	if auth, ok := absoluteAuthority(req.Target); req.Form == AbsoluteForm && (!ok || bytes.IndexByte(auth, '@') >= 0) {
+		t.Fatalf("absolute-form target with userinfo accepted: %q", req.Target)
+	}
 	if bytes.Count(head, []byte("\n")) != bytes.Count(head, []byte("\r\n")) ||
 		bytes.Count(head, []byte("\r")) != bytes.Count(head, []byte("\r\n")) {
 		t.Fatalf("bare CR or LF accepted: %q", head)

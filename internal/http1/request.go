@@ -104,10 +104,16 @@ func parseVersion(b []byte) (Version, error) {
 
 // parseTarget checks the request target's bytes and its form against the
 // method (RFC 9112 §3.2): authority-form only and always for CONNECT,
-// asterisk-form only for OPTIONS.
+// asterisk-form only for OPTIONS. No form has a fragment (§3.2.1: a client
+// strips it), and an absolute-form target has no userinfo (RFC 9110 §4.2.4
+// makes it an error for http and https; for other schemes it is as
+// suspect): both are refused.
 func parseTarget(method, target []byte) (TargetForm, error) {
 	for _, c := range target {
 		if !targetChar[c] {
+			if c == '#' {
+				return 0, ErrTargetFragment
+			}
 			return 0, ErrBadTarget
 		}
 	}
@@ -124,31 +130,37 @@ func parseTarget(method, target []byte) (TargetForm, error) {
 			return 0, ErrBadTarget
 		}
 		return AsteriskForm, nil
-	case isAbsoluteURI(target):
-		return AbsoluteForm, nil
 	}
-	return 0, ErrBadTarget
+	auth, ok := absoluteAuthority(target)
+	switch {
+	case !ok:
+		return 0, ErrBadTarget
+	case bytes.IndexByte(auth, '@') >= 0:
+		return 0, ErrTargetUserinfo
+	}
+	return AbsoluteForm, nil
 }
 
-// isAbsoluteURI reports whether t is scheme "://" authority [rest] with a
-// non-empty authority. The scheme is not restricted to http and https:
-// which schemes a proxy serves is policy, not syntax.
-func isAbsoluteURI(t []byte) bool {
+// absoluteAuthority returns the authority of t when t is scheme "://"
+// authority [rest] with a non-empty authority; ok is false otherwise. The
+// scheme is not restricted to http and https: which schemes a proxy serves
+// is policy, not syntax.
+func absoluteAuthority(t []byte) (auth []byte, ok bool) {
 	if len(t) == 0 || !isAlpha(t[0]) {
-		return false
+		return nil, false
 	}
 	i := 1
 	for i < len(t) && (isAlnum(t[i]) || t[i] == '+' || t[i] == '-' || t[i] == '.') {
 		i++
 	}
 	if len(t) < i+3 || string(t[i:i+3]) != "://" {
-		return false
+		return nil, false
 	}
-	auth := t[i+3:]
-	if j := bytes.IndexAny(auth, "/?#"); j >= 0 {
+	auth = t[i+3:]
+	if j := bytes.IndexAny(auth, "/?"); j >= 0 {
 		auth = auth[:j]
 	}
-	return len(auth) > 0
+	return auth, len(auth) > 0
 }
 
 func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

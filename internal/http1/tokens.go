@@ -15,8 +15,10 @@ var (
 		return c == '\t' || (c >= ' ' && c != 0x7f)
 	})
 	// What a request target may contain: anything visible, obs-text included,
-	// but no controls, SP or DEL. The finer URI grammar is the router's business.
-	targetChar = makeTable(func(c byte) bool { return c > ' ' && c != 0x7f })
+	// but no controls, SP or DEL, and no "#": a fragment is never part of a
+	// request target (RFC 9112 §3.2.1). The finer URI grammar is the
+	// router's business.
+	targetChar = makeTable(func(c byte) bool { return c > ' ' && c != 0x7f && c != '#' })
 	// reg-name without pct-encoded (RFC 3986 §3.2.2): unreserved / sub-delims.
 	regNameChar = makeTable(func(c byte) bool {
 		return isAlnum(c) || bytes.IndexByte([]byte("-._~!$&'()*+,;="), c) >= 0
