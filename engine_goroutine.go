@@ -14,9 +14,9 @@ import (
 // everywhere Go runs; head parsing (head.go) and the request cycle
 // (cycle.go) are shared with the epoll engine.
 
-// gconn is a connection of the goroutine engine, and its wire. Its conn
+// goroutineConn is a connection of the goroutine engine, and its wire. Its conn
 // part is owned by its serve goroutine.
-type gconn struct {
+type goroutineConn struct {
 	conn
 	nc net.Conn // read-only; Shutdown and Close use it too (wake, abort)
 
@@ -48,7 +48,7 @@ func (s *Server) acceptLoop(l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		g := &gconn{nc: nc}
+		g := &goroutineConn{nc: nc}
 		g.init(s, nc.RemoteAddr().String())
 		if !s.trackConn(g, true) {
 			nc.Close()
@@ -61,7 +61,7 @@ func (s *Server) acceptLoop(l net.Listener) error {
 }
 
 // serve drives one connection until it closes.
-func (g *gconn) serve() {
+func (g *goroutineConn) serve() {
 	c := &g.conn
 	defer g.finish()
 	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
@@ -78,7 +78,7 @@ func (g *gconn) serve() {
 
 // finish closes the connection, lingering first if a response may still be
 // in flight, and accounts for it.
-func (g *gconn) finish() {
+func (g *goroutineConn) finish() {
 	c := &g.conn
 	if !c.hijacked {
 		c.setState(StateClosing)
@@ -101,7 +101,7 @@ type headWait struct {
 
 // readHead reads until a whole request head is buffered and parsed, and
 // returns its length. On false the connection closes (c.reason says why).
-func (g *gconn) readHead() (int, bool) {
+func (g *goroutineConn) readHead() (int, bool) {
 	var hw headWait
 	for {
 		if n, ok := g.parseHead(); n > 0 || !ok {
@@ -116,7 +116,7 @@ func (g *gconn) readHead() (int, bool) {
 // fillHead reads more of a request head. With nothing buffered this is the
 // idle wait, bounded by the hold time; once a head has started, the header
 // timeout bounds it.
-func (g *gconn) fillHead(hw *headWait) bool {
+func (g *goroutineConn) fillHead(hw *headWait) bool {
 	c, ex, pol := &g.conn, g.ex, &g.srv.pol
 	if c.flush() != nil {
 		return false
@@ -162,7 +162,7 @@ func (g *gconn) fillHead(hw *headWait) bool {
 // beginHeadWait marks the start of a wait for a new request; it reports
 // false if the server is shutting down, in which case the connection closes.
 // The deadline is set under mu so that wake cannot be overtaken by it.
-func (g *gconn) beginHeadWait(deadline int64) bool {
+func (g *goroutineConn) beginHeadWait(deadline int64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.srv.closing.Load() {
@@ -179,7 +179,7 @@ func (g *gconn) beginHeadWait(deadline int64) bool {
 
 // endHeadWait ends the idle wait. If Shutdown woke the connection just as a
 // request arrived, the deadline it set is cleared so the request is served.
-func (g *gconn) endHeadWait() {
+func (g *goroutineConn) endHeadWait() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.waitingHead = false
@@ -190,14 +190,14 @@ func (g *gconn) endHeadWait() {
 
 // The wire.
 
-func (g *gconn) readBody(p []byte) (int, error) {
+func (g *goroutineConn) readBody(p []byte) (int, error) {
 	if d := g.srv.pol.bodyTimeout; d > 0 {
 		g.nc.SetReadDeadline(time.Now().Add(d))
 	}
 	return g.nc.Read(p)
 }
 
-func (g *gconn) write(p []byte) (int, error) {
+func (g *goroutineConn) write(p []byte) (int, error) {
 	if d := g.srv.pol.sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
@@ -205,7 +205,7 @@ func (g *gconn) write(p []byte) (int, error) {
 	return n, g.writeFailed(err)
 }
 
-func (g *gconn) writev(a, b []byte) (int64, error) {
+func (g *goroutineConn) writev(a, b []byte) (int64, error) {
 	if d := g.srv.pol.sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
@@ -217,7 +217,7 @@ func (g *gconn) writev(a, b []byte) (int64, error) {
 // writeFailed prefers the error the background read saw: when a peer
 // dies while a handler streams, that read takes the socket's real error (a
 // timeout) and the write only sees the broken pipe that follows it.
-func (g *gconn) writeFailed(err error) error {
+func (g *goroutineConn) writeFailed(err error) error {
 	if err == nil || !g.bg.active {
 		return err
 	}
@@ -228,17 +228,17 @@ func (g *gconn) writeFailed(err error) error {
 	return err
 }
 
-func (g *gconn) hijack() (net.Conn, error) {
+func (g *goroutineConn) hijack() (net.Conn, error) {
 	g.nc.SetDeadline(time.Time{})
 	return g.nc, nil
 }
 
-func (g *gconn) localAddr() net.Addr { return g.nc.LocalAddr() }
+func (g *goroutineConn) localAddr() net.Addr { return g.nc.LocalAddr() }
 
-func (g *gconn) clock() (time.Time, int64) { return now() }
+func (g *goroutineConn) clock() (time.Time, int64) { return now() }
 
 // wake interrupts a connection waiting for a new request (Shutdown).
-func (g *gconn) wake() {
+func (g *goroutineConn) wake() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.waitingHead {
@@ -247,14 +247,14 @@ func (g *gconn) wake() {
 }
 
 // abort closes the socket under a running connection (Close).
-func (g *gconn) abort() { g.nc.Close() }
+func (g *goroutineConn) abort() { g.nc.Close() }
 
 var aLongTimeAgo = time.Unix(1, 0)
 
 // linger half-closes the connection and reads (discarding) until the client
 // closes, lingerTime passes or lingerBytes arrive — the lingering close that
 // RFC 9112 §9.6 asks of a server that closes while the client may still send.
-func (g *gconn) linger() {
+func (g *goroutineConn) linger() {
 	type closeWriter interface{ CloseWrite() error }
 	cw, ok := g.nc.(closeWriter)
 	if !ok || cw.CloseWrite() != nil {
@@ -284,7 +284,7 @@ type bgRead struct {
 	err    error // likewise
 }
 
-func (g *gconn) watch(rc *reqContext) {
+func (g *goroutineConn) watch(rc *reqContext) {
 	if g.bg.done == nil {
 		g.bg.done = make(chan struct{}, 1)
 	}
@@ -294,7 +294,7 @@ func (g *gconn) watch(rc *reqContext) {
 	go g.backgroundRead()
 }
 
-func (g *gconn) backgroundRead() {
+func (g *goroutineConn) backgroundRead() {
 	n, err := g.nc.Read(g.bg.buf[:])
 	g.bg.n, g.bg.err = n, err
 	if n == 0 && err != nil && !isTimeout(err) {
@@ -304,7 +304,7 @@ func (g *gconn) backgroundRead() {
 }
 
 // unwatch interrupts the watch and takes what it found.
-func (g *gconn) unwatch() {
+func (g *goroutineConn) unwatch() {
 	if !g.bg.active {
 		return
 	}

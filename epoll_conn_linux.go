@@ -15,11 +15,11 @@ import (
 	"holdfast/internal/wheel"
 )
 
-// econn is a connection of the epoll engine, and its wire. Between
+// loopConn is a connection of the epoll engine, and its wire. Between
 // requests the loop serves it; while a request is served, a serving
 // goroutine does (the loop's own, inline, or another one), and the loop
 // only records readiness for it (signal).
-type econn struct {
+type loopConn struct {
 	conn
 	l  *loop // read-only
 	fd int   // read-only
@@ -41,17 +41,17 @@ type econn struct {
 	flags  atomic.Uint32 // waiting | watching (one word: the record stays at 144 bytes)
 }
 
-// Bits of econn.flags.
+// Bits of loopConn.flags.
 const (
 	waiting  = 1 << iota // the serving goroutine waits on ex.ready
 	watching             // the peer's going away cancels the request
 )
 
-func (c *econn) flag(f uint32) bool { return c.flags.Load()&f != 0 }
+func (c *loopConn) flag(f uint32) bool { return c.flags.Load()&f != 0 }
 
 // timerConn finds the connection a wheel timer belongs to.
-func timerConn(t *wheel.Timer) *econn {
-	return (*econn)(unsafe.Add(unsafe.Pointer(t), -int(unsafe.Offsetof(econn{}.timer))))
+func timerConn(t *wheel.Timer) *loopConn {
+	return (*loopConn)(unsafe.Add(unsafe.Pointer(t), -int(unsafe.Offsetof(loopConn{}.timer))))
 }
 
 // Readiness that wakes a reader and a writer.
@@ -87,7 +87,7 @@ func (l *loop) accept(lfd int, now int64) {
 }
 
 func (l *loop) newConn(fd int, remote string, now int64) {
-	c := &econn{l: l, fd: fd}
+	c := &loopConn{l: l, fd: fd}
 	c.init(l.srv, remote)
 	if l.stopping || l.srv.closing.Load() {
 		unix.Close(fd)
@@ -133,7 +133,7 @@ func (l *loop) setSockOpts(fd int) error {
 
 // setDeadline arms the connection's timer for at (monotonic ns), or
 // disarms it for 0.
-func (l *loop) setDeadline(c *econn, at int64) {
+func (l *loop) setDeadline(c *loopConn, at int64) {
 	l.own()
 	if at != 0 {
 		l.wheel.Set(&c.timer, at)
@@ -143,14 +143,14 @@ func (l *loop) setDeadline(c *econn, at int64) {
 }
 
 // armIdle starts the hold time of a connection waiting for a request.
-func (l *loop) armIdle(c *econn, now int64) {
+func (l *loop) armIdle(c *loopConn, now int64) {
 	d, _ := c.idleDeadline(now)
 	l.setDeadline(c, d)
 }
 
 // readingHead marks a connection whose request head has started, and
 // starts the header timeout.
-func (l *loop) readingHead(c *econn, now int64) {
+func (l *loop) readingHead(c *loopConn, now int64) {
 	c.setState(StateReadingHead)
 	var at int64
 	if d := l.srv.pol.headerTimeout; d > 0 {
@@ -163,7 +163,7 @@ func (l *loop) readingHead(c *econn, now int64) {
 // request head is complete or the socket is drained (edge-triggered), or
 // until the end of input when ev, the readiness that brought it here, says
 // the peer hung up.
-func (l *loop) readable(c *econn, ev uint32, now int64) {
+func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 	l.own()
 	for {
 		buf := l.buf
@@ -197,7 +197,7 @@ func (l *loop) readable(c *econn, ev uint32, now int64) {
 // gotHeadBytes adds n bytes read into buf to the connection's head and
 // dispatches the request once the head is complete. It reports whether to
 // read on.
-func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) bool {
+func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
 		c.attachExchange(c)
 		c.ex.in.append(buf[:n])
@@ -231,7 +231,7 @@ func (l *loop) gotHeadBytes(c *econn, buf []byte, n int, ev uint32, now int64) b
 
 // headFailed closes a connection whose wait for a request head ended
 // without one: err is the read's error, or a timeout.
-func (l *loop) headFailed(c *econn, err error, now int64) {
+func (l *loop) headFailed(c *loopConn, err error, now int64) {
 	_, idleReason := c.idleDeadline(now)
 	c.headReadFailed(err, c.ex == nil, idleReason)
 	l.closeConn(c, c.reason, now)
@@ -243,7 +243,7 @@ func (l *loop) headFailed(c *econn, err error, now int64) {
 var epollInline = true
 
 // dispatch serves a connection whose head is complete.
-func (l *loop) dispatch(c *econn, headLen int) {
+func (l *loop) dispatch(c *loopConn, headLen int) {
 	l.setDeadline(c, 0)
 	c.busy = true
 	if epollInline {
@@ -257,11 +257,11 @@ func (l *loop) dispatch(c *econn, headLen int) {
 }
 
 // serveInline serves the connection on the loop's goroutine. If the
-// handler blocks — on the socket (econn.wait detaches) or on anything else
+// handler blocks — on the socket (loopConn.wait detaches) or on anything else
 // (the engine's monitor sees the run last) — another goroutine takes the
 // loop over; this one then finishes the request, hands the connection back
 // like any serving goroutine and ends.
-func (l *loop) serveInline(c *econn, headLen int) {
+func (l *loop) serveInline(c *loopConn, headLen int) {
 	seq := l.inlineSeq.Add(1)
 	c.ex.inlineSeq = seq
 	l.eng.kickMonitor()
@@ -295,7 +295,7 @@ func (l *loop) takeOver() {
 // the loop's own goroutine served them: then readiness that arrived
 // meanwhile is handled after the next wait, so that a client that keeps
 // pipelining cannot starve the others.
-func (l *loop) apply(c *econn, kind msgKind, now int64, inline bool) {
+func (l *loop) apply(c *loopConn, kind msgKind, now int64, inline bool) {
 	switch kind {
 	case msgIdle:
 		l.takeBack(c, now, inline)
@@ -311,7 +311,7 @@ func (l *loop) apply(c *econn, kind msgKind, now int64, inline bool) {
 
 // takeBack makes a connection the loop's again after its goroutine
 // answered: it waits for its next request, or reads one already here.
-func (l *loop) takeBack(c *econn, now int64, inline bool) {
+func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 	l.own()
 	c.busy = false
 	ev := c.events.Swap(0)
@@ -337,7 +337,7 @@ func (l *loop) takeBack(c *econn, now int64, inline bool) {
 
 // closeConn closes a connection the loop owns: it sends what is buffered,
 // then either lingers (see conn.lingerNeeded) or closes at once.
-func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
+func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 	l.own()
 	c.setReason(reason)
 	c.setState(StateClosing)
@@ -358,7 +358,7 @@ func (l *loop) closeConn(c *econn, reason CloseReason, now int64) {
 
 // lingerRead discards what a half-closed connection's client still sends,
 // until it closes.
-func (l *loop) lingerRead(c *econn, now int64) {
+func (l *loop) lingerRead(c *loopConn, now int64) {
 	l.own()
 	for {
 		n, err := nbRead(c.fd, l.buf)
@@ -379,7 +379,7 @@ func (l *loop) lingerRead(c *econn, now int64) {
 }
 
 // destroy closes the socket and forgets the connection.
-func (l *loop) destroy(c *econn) {
+func (l *loop) destroy(c *loopConn) {
 	l.unregister(c)
 	nbClose(c.fd)
 	c.releaseExchange()

@@ -40,9 +40,9 @@ type loop struct {
 	eng      *epollEngine  // read-only
 	poll     *epoll.Poller // read-only; safe for concurrent use
 	buf      []byte
-	addrBuf  []byte   // formats accepted peers' addresses
-	conns    []*econn // by descriptor
-	n        int      // connections registered
+	addrBuf  []byte      // formats accepted peers' addresses
+	conns    []*loopConn // by descriptor
+	n        int         // connections registered
 	wheel    *wheel.Wheel
 	onExpiry func(*wheel.Timer) // l.expired, made once
 	paused   []int              // listening descriptors not watched for now (out of descriptors)
@@ -83,7 +83,7 @@ type loop struct {
 // loopMsg is work another goroutine hands to the loop.
 type loopMsg struct {
 	kind  msgKind
-	c     *econn
+	c     *loopConn
 	fd    int
 	reply chan []ConnInfo // msgSnapshot
 
@@ -424,16 +424,16 @@ func (l *loop) expired(t *wheel.Timer) {
 }
 
 // register adds an accepted connection to the loop.
-func (l *loop) register(c *econn) {
+func (l *loop) register(c *loopConn) {
 	l.own()
 	for c.fd >= len(l.conns) {
-		l.conns = append(l.conns, make([]*econn, len(l.conns)+64)...)
+		l.conns = append(l.conns, make([]*loopConn, len(l.conns)+64)...)
 	}
 	l.conns[c.fd] = c
 	l.n++
 }
 
-func (l *loop) unregister(c *econn) {
+func (l *loop) unregister(c *loopConn) {
 	l.own()
 	if c.fd < len(l.conns) && l.conns[c.fd] == c {
 		l.conns[c.fd] = nil

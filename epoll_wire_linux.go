@@ -20,7 +20,7 @@ import (
 // serveBatch answers the request whose head is in the exchange, then any
 // complete ones pipelined after it, writes the responses, and says what the
 // loop is to do with the connection next.
-func (c *econn) serveBatch(headLen int) msgKind {
+func (c *loopConn) serveBatch(headLen int) msgKind {
 	for {
 		if !c.serveParsed(headLen) {
 			if c.hijacked {
@@ -39,7 +39,7 @@ func (c *econn) serveBatch(headLen int) msgKind {
 }
 
 // flushFor writes out the responses; a failure closes the connection.
-func (c *econn) flushFor(kind msgKind) msgKind {
+func (c *loopConn) flushFor(kind msgKind) msgKind {
 	if c.flush() != nil {
 		return msgClose
 	}
@@ -48,7 +48,7 @@ func (c *econn) flushFor(kind msgKind) msgKind {
 
 // signal records readiness the loop saw while the connection is busy, and
 // wakes the serving goroutine if it waits. Called by the loop.
-func (c *econn) signal(ev uint32) {
+func (c *loopConn) signal(ev uint32) {
 	c.events.Or(ev)
 	if ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 && c.flag(watching) {
 		c.ex.rctx.cancel()
@@ -63,7 +63,7 @@ func (c *econn) signal(ev uint32) {
 
 // wait blocks until the loop reports one of mask, or d passes. A handler
 // running inline on the loop's goroutine first hands the loop to another.
-func (c *econn) wait(mask uint32, d time.Duration) error {
+func (c *loopConn) wait(mask uint32, d time.Duration) error {
 	if c.inlined {
 		c.inlined = false
 		c.l.detach(c.ex.inlineSeq)
@@ -92,7 +92,7 @@ func (c *econn) wait(mask uint32, d time.Duration) error {
 	}
 }
 
-func (c *econn) readBody(p []byte) (int, error) {
+func (c *loopConn) readBody(p []byte) (int, error) {
 	for {
 		c.events.And(^uint32(readReady))
 		n, err := nbRead(c.fd, p)
@@ -115,7 +115,7 @@ func (c *econn) readBody(p []byte) (int, error) {
 	}
 }
 
-func (c *econn) write(p []byte) (int, error) {
+func (c *loopConn) write(p []byte) (int, error) {
 	total := 0
 	for total < len(p) {
 		c.events.And(^uint32(epoll.Out))
@@ -142,7 +142,7 @@ func (c *econn) write(p []byte) (int, error) {
 // watchOut registers the socket for writability, the first time a write
 // must wait; the registration reports at once a socket that became
 // writable since the write failed, so no wake-up is lost.
-func (c *econn) watchOut() error {
+func (c *loopConn) watchOut() error {
 	if c.outWatch {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (c *econn) watchOut() error {
 	return c.l.poll.Mod(c.fd, readReady|epoll.Out|epoll.Edge, tagConn)
 }
 
-func (c *econn) writev(a, b []byte) (int64, error) {
+func (c *loopConn) writev(a, b []byte) (int64, error) {
 	if len(a) == 0 {
 		n, err := c.write(b)
 		return int64(n), err
@@ -181,7 +181,7 @@ func (c *econn) writev(a, b []byte) (int64, error) {
 
 // watch makes the peer's going away cancel the request: the loop calls
 // cancel when it sees the peer close or fail.
-func (c *econn) watch(rc *reqContext) {
+func (c *loopConn) watch(rc *reqContext) {
 	c.flags.Or(watching)
 	if c.events.Load()&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 {
 		rc.cancel()
@@ -190,13 +190,13 @@ func (c *econn) watch(rc *reqContext) {
 
 // unwatch stops it. A closed peer is found by the next read, after any
 // request bytes it sent before closing.
-func (c *econn) unwatch() { c.flags.And(^uint32(watching)) }
+func (c *loopConn) unwatch() { c.flags.And(^uint32(watching)) }
 
 // hijack hands the socket over as a net.Conn: a duplicate of the
 // descriptor, registered with the Go runtime. The loop closes the original
 // (msgForget), so that its number is not reused while the loop may still
 // hold events for it.
-func (c *econn) hijack() (net.Conn, error) {
+func (c *loopConn) hijack() (net.Conn, error) {
 	c.l.poll.Del(c.fd)
 	dup, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -207,7 +207,7 @@ func (c *econn) hijack() (net.Conn, error) {
 	return net.FileConn(f)
 }
 
-func (c *econn) localAddr() net.Addr {
+func (c *loopConn) localAddr() net.Addr {
 	sa, err := unix.Getsockname(c.fd)
 	if err != nil {
 		return nil
@@ -224,7 +224,7 @@ func (c *econn) localAddr() net.Addr {
 // clock is the loop's reading while the request is served inline and the
 // loop has not been taken over (so the reading is at most a few monitor
 // periods old); otherwise a fresh one.
-func (c *econn) clock() (time.Time, int64) {
+func (c *loopConn) clock() (time.Time, int64) {
 	if c.inlined && c.l.inlineSeq.Load() == c.ex.inlineSeq {
 		return time.Unix(0, c.l.clockWall.Load()), c.l.clockMono.Load()
 	}
@@ -232,8 +232,8 @@ func (c *econn) clock() (time.Time, int64) {
 }
 
 // wake asks the loop to close the connection if it is idle (Shutdown).
-func (c *econn) wake() { c.l.post(loopMsg{kind: msgWake, c: c}) }
+func (c *loopConn) wake() { c.l.post(loopMsg{kind: msgWake, c: c}) }
 
 // abort shuts the socket down under the connection (Close): the loop and
 // any serving goroutine see it fail and close it.
-func (c *econn) abort() { unix.Shutdown(c.fd, unix.SHUT_RDWR) }
+func (c *loopConn) abort() { unix.Shutdown(c.fd, unix.SHUT_RDWR) }

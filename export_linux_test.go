@@ -2,4 +2,4 @@ package holdfast
 
 import "holdfast/internal/sockopt"
 
-func (c *econn) sockOptions() (sockopt.Options, error) { return sockopt.ReadFD(c.fd) }
+func (c *loopConn) sockOptions() (sockopt.Options, error) { return sockopt.ReadFD(c.fd) }

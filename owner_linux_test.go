@@ -22,7 +22,7 @@ func TestOwnerCheckOtherGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.poll.Close()
-	c := &econn{l: l, fd: -1}
+	c := &loopConn{l: l, fd: -1}
 	c.srv = s
 
 	// The loop's own goroutine may arm the connection's deadline.
@@ -56,7 +56,7 @@ func TestOwnerCheckHandler(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				c := r.Context().Value(connSelfKey{}).(*conn).ex.wire.(*econn)
+				c := r.Context().Value(connSelfKey{}).(*conn).ex.wire.(*loopConn)
 				if tc.takeOver {
 					waitTakenOver(t, c)
 				}
@@ -88,7 +88,7 @@ func expectOwnerFailure(t *testing.T, want string) {
 
 // waitTakenOver waits, from a handler running inline, until the monitor
 // hands the loop to another goroutine.
-func waitTakenOver(t *testing.T, c *econn) {
+func waitTakenOver(t *testing.T, c *loopConn) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		if c.l.inlineSeq.Load() != c.ex.inlineSeq {
 			return

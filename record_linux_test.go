@@ -11,9 +11,9 @@ import (
 // the idle-memory figures in docs/benchmarks.md would show.
 func TestIdleRecordSize(t *testing.T) {
 	const limit = 144
-	size := unsafe.Sizeof(econn{})
+	size := unsafe.Sizeof(loopConn{})
 	t.Logf("epoll connection record: %d bytes (shared part %d)", size, unsafe.Sizeof(conn{}))
 	if size > limit {
-		t.Fatalf("econn is %d bytes, over the %d-byte size class", size, limit)
+		t.Fatalf("loopConn is %d bytes, over the %d-byte size class", size, limit)
 	}
 }

@@ -61,10 +61,10 @@ type Server struct {
 	closeOnce sync.Once
 
 	mu        sync.Mutex
-	listeners map[*net.Listener]struct{} // guarded by mu
-	conns     map[*gconn]struct{}        // guarded by mu; the goroutine engine's (loops keep their own)
-	drained   chan struct{}              // guarded by mu; closed when no connection is left during Shutdown
-	epoll     *epollEngine               // guarded by mu; the event loops, once started
+	listeners map[*net.Listener]struct{}  // guarded by mu
+	conns     map[*goroutineConn]struct{} // guarded by mu; the goroutine engine's (loops keep their own)
+	drained   chan struct{}               // guarded by mu; closed when no connection is left during Shutdown
+	epoll     *epollEngine                // guarded by mu; the event loops, once started
 }
 
 func (s *Server) init() {
@@ -72,7 +72,7 @@ func (s *Server) init() {
 		s.pol = s.Policy.resolve()
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
-		s.conns = make(map[*gconn]struct{})
+		s.conns = make(map[*goroutineConn]struct{})
 		s.done = make(chan struct{})
 	})
 }
@@ -147,7 +147,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	drained := s.drained
 	s.signalDrainedLocked()
-	conns := make([]*gconn, 0, len(s.conns))
+	conns := make([]*goroutineConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
@@ -170,7 +170,7 @@ func (s *Server) Close() error {
 	s.beginClosing()
 	s.mu.Lock()
 	s.closeListenersLocked()
-	conns := make([]*gconn, 0, len(s.conns))
+	conns := make([]*goroutineConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
@@ -215,7 +215,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 
 // trackConn registers a goroutine-engine connection, or forgets it; it
 // refuses new ones once the server closes.
-func (s *Server) trackConn(c *gconn, add bool) bool {
+func (s *Server) trackConn(c *goroutineConn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
@@ -257,7 +257,7 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 func (s *Server) Connections() []ConnInfo {
 	s.init()
 	s.mu.Lock()
-	conns := make([]*gconn, 0, len(s.conns))
+	conns := make([]*goroutineConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
