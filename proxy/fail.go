@@ -16,8 +16,14 @@ import (
 // healthy, 504 when the last one was too slow, 502 otherwise; and logs it
 // with the upstream and whether its connection was a reused one.
 func (p *Proxy) failed(w http.ResponseWriter, f *forward, u *upstream, err error) {
-	if f.body != nil && f.body.err != nil {
+	switch {
+	case f.body != nil && f.body.err != nil:
 		p.clientBodyFailed(w, f, u, f.body.err)
+		return
+	case f.in.Context().Err() != nil:
+		// The client went away (or the server is closing): nobody reads
+		// the answer, and the upstream is not to blame.
+		p.refuse(w, http.StatusBadGateway, "the client went away")
 		return
 	}
 	status, cause := explain(err)
@@ -25,8 +31,6 @@ func (p *Proxy) failed(w http.ResponseWriter, f *forward, u *upstream, err error
 	case u == nil:
 	case status == http.StatusGatewayTimeout:
 		u.timeouts.Add(1)
-	case f.in.Context().Err() != nil:
-		cause = "the client went away"
 	default:
 		u.badGateway.Add(1)
 	}

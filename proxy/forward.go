@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -25,7 +26,9 @@ type forward struct {
 	tried []*upstream
 	spare [4]*upstream // tried's first backing array
 
-	trace httptrace.ClientTrace // hooks bound to this forward, made once
+	trace    httptrace.ClientTrace // hooks bound to this forward, made once
+	traceCtx context.Context       // holds trace; made once
+	ctx      traceContext          // out's context
 
 	// The current attempt, as the hooks saw it.
 	conns   int  // connections the Transport took (2: it retried on a new one)
@@ -41,6 +44,7 @@ var forwardPool = sync.Pool{New: func() any {
 		WroteHeaders:         f.wroteHeaders,
 		GotFirstResponseByte: f.gotFirstByte,
 	}
+	f.traceCtx = withTrace(&f.trace)
 	return f
 }}
 
@@ -54,12 +58,11 @@ func newForward(p *Proxy, r *http.Request) *forward {
 	f := forwardPool.Get().(*forward)
 	f.p, f.in = p, r
 	f.tried = f.spare[:0]
-	ctx := r.Context()
-	if httptrace.ContextClientTrace(ctx) == nil {
-		ctx = httptrace.WithClientTrace(ctx, &f.trace)
-	} else {
+	var ctx context.Context = &f.ctx
+	f.ctx = traceContext{parent: r.Context(), trace: f.traceCtx}
+	if httptrace.ContextClientTrace(r.Context()) != nil {
 		trace := f.trace // composed with the caller's: leave the pooled one alone
-		ctx = httptrace.WithClientTrace(ctx, &trace)
+		ctx = httptrace.WithClientTrace(r.Context(), &trace)
 	}
 	out := &http.Request{
 		Method:        r.Method,
@@ -86,7 +89,7 @@ func newForward(p *Proxy, r *http.Request) *forward {
 }
 
 func (f *forward) release() {
-	*f = forward{trace: f.trace}
+	*f = forward{trace: f.trace, traceCtx: f.traceCtx}
 	forwardPool.Put(f)
 }
 

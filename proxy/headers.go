@@ -34,13 +34,17 @@ func copyEndToEnd(dst, src http.Header) {
 }
 
 // connectionNamed is the set of fields the Connection field names, in
-// canonical form; nil when it names none (the usual case, without
-// allocation).
+// canonical form, leaving out the options that name no field of their
+// own (close) or a hop-by-hop one anyway (keep-alive, upgrade); nil when
+// there is none, the usual case, which costs no allocation.
 func connectionNamed(h http.Header) map[string]bool {
 	var named map[string]bool
 	for _, v := range h["Connection"] {
-		for _, tok := range strings.Split(v, ",") {
-			if tok = strings.TrimSpace(tok); tok == "" {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.TrimSpace(tok)
+			if tok == "" || strings.EqualFold(tok, "close") || strings.EqualFold(tok, "keep-alive") || strings.EqualFold(tok, "upgrade") {
 				continue
 			}
 			if named == nil {
@@ -56,14 +60,25 @@ func connectionNamed(h http.Header) map[string]bool {
 // (case-insensitive), as Connection and TE list theirs.
 func hasToken(h http.Header, name, token string) bool {
 	for _, v := range h[name] {
-		for _, tok := range strings.Split(v, ",") {
-			if t, _, _ := strings.Cut(tok, ";"); strings.EqualFold(strings.TrimSpace(t), token) {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok, _, _ = strings.Cut(tok, ";")
+			if strings.EqualFold(strings.TrimSpace(tok), token) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// Field values the proxy sets, shared by every request: the Transport
+// and the server only read them.
+var (
+	trailersValue = []string{"trailers"}
+	httpValue     = []string{"http"}
+	httpsValue    = []string{"https"}
+)
 
 // requestHeader is the header of the request sent upstream: the client's
 // end-to-end fields, TE: trailers if the client accepts trailers, and the
@@ -74,21 +89,23 @@ func requestHeader(r *http.Request) http.Header {
 	h := make(http.Header, len(r.Header)+4)
 	copyEndToEnd(h, r.Header)
 	if hasToken(r.Header, "Te", "trailers") {
-		h["Te"] = []string{"trailers"}
+		h["Te"] = trailersValue
 	}
+	vals := make([]string, 2) // the two values made per request, in one allocation
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
 		}
-		h["X-Forwarded-For"] = []string{ip}
+		vals[0] = ip
+		h["X-Forwarded-For"] = vals[0:1:1]
 	}
-	proto := "http"
+	h["X-Forwarded-Proto"] = httpValue
 	if r.TLS != nil {
-		proto = "https"
+		h["X-Forwarded-Proto"] = httpsValue
 	}
-	h["X-Forwarded-Proto"] = []string{proto}
 	if r.Host != "" {
-		h["X-Forwarded-Host"] = []string{r.Host}
+		vals[1] = r.Host
+		h["X-Forwarded-Host"] = vals[1:2:2]
 	}
 	h["Via"] = appendVia(r.Header["Via"], r.ProtoMajor, r.ProtoMinor)
 	return h
@@ -105,22 +122,27 @@ func responseHeader(dst http.Header, resp *http.Response) {
 	if tr := resp.Header["Trailer"]; len(tr) > 0 {
 		dst["Trailer"] = tr // the server sends them chunked, after the body
 	}
-	dst["Via"] = appendVia(resp.Header["Via"], resp.ProtoMajor, resp.ProtoMinor)
+	// A copy: the client's header map is the handler's to change.
+	dst["Via"] = append([]string(nil), appendVia(resp.Header["Via"], resp.ProtoMajor, resp.ProtoMinor)...)
 }
 
 // viaName is how the proxy names itself in Via (a pseudonym, as RFC 9110
 // §7.6.3 allows).
 const viaName = "holdfast"
 
-var viaValues = [2]string{"1.0 " + viaName, "1.1 " + viaName}
+var viaValues = [2][]string{{"1.0 " + viaName}, {"1.1 " + viaName}}
 
-// appendVia adds the proxy's entry, for a message received in HTTP/major.minor,
-// after the entries of earlier hops.
+// appendVia adds the proxy's entry, for a message received in
+// HTTP/major.minor, after the entries of earlier hops.
 func appendVia(prior []string, major, minor int) []string {
-	v := viaValues[1]
+	own := viaValues[1]
 	if major == 1 && minor == 0 {
-		v = viaValues[0]
+		own = viaValues[0]
 	}
+	if len(prior) == 0 {
+		return own
+	}
+	v := own[0]
 	out := make([]string, len(prior)+1)
 	copy(out, prior)
 	out[len(prior)] = v

@@ -177,3 +177,29 @@ func TestForwardedFieldsAndHost(t *testing.T) {
 		}
 	})
 }
+
+// The request target reaches the upstream as the client sent it, after
+// the upstream URL's path when it has one.
+func TestTargetUnderTheUpstreamPath(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		up := startRawUpstream(t, func(*seenRequest) string { return okAnswer })
+		for _, tc := range []struct{ base, target, want string }{
+			{"", "/a/b?x=1&y", "/a/b?x=1&y"},
+			{"", "/a%2Fb/c", "/a%2Fb/c"},
+			{"/", "/a", "/a"},
+			{"/base", "/a/b?q", "/base/a/b?q"},
+			{"/base/", "/a%2Fb", "/base/a%2Fb"},
+			{"", "http://www.example.com/abs?q", "/abs?q"},
+		} {
+			f := startProxy(t, e, proxy.Config{Upstreams: []string{up.url + tc.base}})
+			c := dialRaw(t, f.addr)
+			c.send("GET " + tc.target + " HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
+			if resp, _ := c.response("GET"); resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", tc.target, resp.StatusCode)
+			}
+			if got := up.last(t).RequestURI; got != tc.want {
+				t.Errorf("upstream %s%s, target %s: upstream saw %s, want %s", up.url, tc.base, tc.target, got, tc.want)
+			}
+		}
+	})
+}

@@ -1,0 +1,262 @@
+package proxy_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"holdfast"
+	"holdfast/proxy"
+)
+
+// The proxy's cost per request, in one process: a client on loopback, the
+// proxy in a holdfast server (each engine) or in net/http as
+// httputil.ReverseProxy, the same upstream (holdfast answering a 13-byte
+// body). What the proxy adds is the difference with BenchmarkDirect.
+
+const benchGET = "GET /hello HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
+
+var helloBody = []byte("Hello, World!")
+
+func benchUpstream(b *testing.B) string {
+	l, err := holdfast.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &holdfast.Server{Engine: holdfast.EngineGoroutine, Policy: holdfast.Policy{MaxRequests: -1},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = []string{"text/plain"}
+			w.Write(helloBody)
+		})}
+	go s.Serve(l)
+	b.Cleanup(func() { s.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// benchFront serves h with holdfast on engine e; the goroutine engine and
+// net/http's server when e is -1.
+func benchFront(b *testing.B, e holdfast.Engine, h http.Handler) string {
+	l, err := holdfast.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := log.New(io.Discard, "", 0)
+	if e == benchNetHTTP {
+		s := &http.Server{Handler: h, ErrorLog: quiet}
+		go s.Serve(l)
+		b.Cleanup(func() { s.Close() })
+	} else {
+		s := &holdfast.Server{Handler: h, Engine: e, Policy: holdfast.Policy{MaxRequests: -1}, ErrorLog: quiet}
+		go s.Serve(l)
+		b.Cleanup(func() { s.Close() })
+	}
+	return l.Addr().String()
+}
+
+const benchNetHTTP holdfast.Engine = 255
+
+func BenchmarkDirect(b *testing.B) {
+	up := benchUpstream(b)
+	pingPong(b, up[len("http://"):])
+}
+
+func BenchmarkProxy(b *testing.B) {
+	up := benchUpstream(b)
+	for _, e := range engines() {
+		b.Run("holdfast-"+e.String(), func(b *testing.B) {
+			p, err := proxy.New(proxy.Config{Upstreams: []string{up}, ErrorLog: log.New(io.Discard, "", 0)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			pingPong(b, benchFront(b, e, p))
+		})
+	}
+	b.Run("httputil", func(b *testing.B) {
+		u, _ := url.Parse(up)
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.ErrorLog = log.New(io.Discard, "", 0)
+		pingPong(b, benchFront(b, benchNetHTTP, rp))
+	})
+}
+
+// pingPong sends b.N GETs, one at a time, on one connection.
+func pingPong(b *testing.B, addr string) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 4<<10)
+	io.WriteString(c, benchGET)
+	n, err := c.Read(buf)
+	if err != nil || !bytes.HasSuffix(buf[:n], helloBody) {
+		b.Fatalf("first response %q, %v", buf[:n], err)
+	}
+	respLen := n
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := io.WriteString(c, benchGET); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf[:respLen]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFastRouteWhileSlowRouteWaits measures the latency of a fast
+// route while slowWaiting requests of a slow route wait for their
+// upstream, through one front server with one event loop per processor.
+// "offload" is the proxy as it is; "monitor-only" hides the server's
+// ResponseWriter from holdfast.Offload, so that a waiting request holds
+// its loop until the engine's monitor takes it over (about 1 ms). It
+// reports the fast route's p50 and p99 in µs.
+func BenchmarkFastRouteWhileSlowRouteWaits(b *testing.B) {
+	const slowWaiting = 300
+	for _, e := range engines() {
+		for _, mode := range []string{"offload", "monitor-only"} {
+			b.Run(e.String()+"-"+mode, func(b *testing.B) {
+				release := make(chan struct{})
+				var entered sync.WaitGroup
+				entered.Add(slowWaiting)
+				up := benchUpstreamWith(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/slow" {
+						entered.Done()
+						<-release
+					}
+					w.Write(helloBody)
+				}))
+				p, err := proxy.New(proxy.Config{Upstreams: []string{up}, ErrorLog: log.New(io.Discard, "", 0)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Close()
+				var h http.Handler = p
+				if mode == "monitor-only" {
+					h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.ServeHTTP(hiddenWriter{w}, r) })
+				}
+				addr := benchFront(b, e, h)
+				slowDone := startSlow(b, addr, slowWaiting)
+				entered.Wait()
+				lat := fastLatencies(b, addr)
+				close(release)
+				slowDone.Wait()
+				b.ReportMetric(percentile(lat, 0.50), "p50-µs")
+				b.ReportMetric(percentile(lat, 0.99), "p99-µs")
+			})
+		}
+	}
+}
+
+func benchUpstreamWith(b *testing.B, h http.Handler) string {
+	l, err := holdfast.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &holdfast.Server{Engine: holdfast.EngineGoroutine, Handler: h, Policy: holdfast.Policy{MaxRequests: -1}}
+	go s.Serve(l)
+	b.Cleanup(func() { s.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// hiddenWriter hides the server's ResponseWriter (and its Flusher) from
+// holdfast.Offload.
+type hiddenWriter struct{ w http.ResponseWriter }
+
+func (h hiddenWriter) Header() http.Header         { return h.w.Header() }
+func (h hiddenWriter) Write(p []byte) (int, error) { return h.w.Write(p) }
+func (h hiddenWriter) WriteHeader(code int)        { h.w.WriteHeader(code) }
+
+// startSlow sends n requests for /slow, each on its own connection.
+func startSlow(b *testing.B, addr string, n int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(time.Minute))
+			io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: bench\r\n\r\n")
+			io.ReadAll(io.LimitReader(c, 1)) // the answer's first byte
+		}()
+	}
+	return &wg
+}
+
+// fastLatencies sends b.N fast requests from 8 connections and returns
+// each one's latency in µs.
+func fastLatencies(b *testing.B, addr string) []float64 {
+	const conns = 8
+	var mu sync.Mutex
+	var lat []float64
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for g := 0; g < conns; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer c.Close()
+			buf := make([]byte, 4<<10)
+			var mine []float64
+			for i := g; i < b.N && ctx.Err() == nil; i += conns {
+				start := time.Now()
+				io.WriteString(c, "GET /fast HTTP/1.1\r\nHost: bench\r\n\r\n")
+				if _, err := readResponse(c, buf); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, float64(time.Since(start).Microseconds()))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	return lat
+}
+
+// readResponse reads one response that ends with helloBody.
+func readResponse(c net.Conn, buf []byte) (int, error) {
+	n := 0
+	for !bytes.HasSuffix(buf[:n], helloBody) {
+		m, err := c.Read(buf[n:])
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func percentile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	return v[min(len(v)-1, int(q*float64(len(v))))]
+}
