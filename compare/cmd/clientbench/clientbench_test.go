@@ -224,7 +224,8 @@ func TestRunChild(t *testing.T) {
 // TestRaceLoop runs a small reuse-race loop against a server that keeps
 // connections: every request succeeds, and later ones reuse connections.
 func TestRaceLoop(t *testing.T) {
-	srv := hello(t)
+	srv := httptest.NewServer(testrig.RaceHandler)
+	t.Cleanup(srv.Close)
 	for _, tr := range raceTransports {
 		rt, stats, closeIdle := tr.make()
 		r := testrig.RunRace(context.Background(), rt, testrig.Race{URL: srv.URL + "/", Requests: 16, Callers: 4, Idle: 20 * time.Millisecond})

@@ -121,7 +121,7 @@ func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 	out = append(out, raceTarget{name: "net/http server", about: fmt.Sprintf("http.Server{IdleTimeout: %v}", idle),
 		url: "http://" + rl.Addr() + "/", stop: func() { rl.Close(); srv.Close() }})
 
-	n, err := testrig.RunNginx(testrig.NginxConfig{KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
+	n, err := testrig.RunNginx(testrig.NginxConfig{Body: "ok\n", KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
 	if err != nil {
 		return out, err
 	}
