@@ -27,8 +27,8 @@ import (
 // An error of the first read is kept in c.pending for the next fill, so
 // that it reaches the caller where a read error does.
 func (c *persistConn) flushAwait() error {
-	if c.sendFn == nil || c.trace != nil && c.trace.WroteRequest != nil {
-		// WroteRequest must fire before GotFirstResponseByte.
+	if c.sendFn == nil || c.trace != nil {
+		// With a trace, WroteRequest must fire before GotFirstResponseByte.
 		return c.flush()
 	}
 	if c.in.Len() > 0 {

@@ -89,11 +89,22 @@ func BenchmarkProxy(b *testing.B) {
 	})
 }
 
-// pingPong sends b.N GETs, one at a time, on one connection.
-func pingPong(b *testing.B, addr string) {
+// dialBench connects to addr; nil (the benchmark failed) when it cannot.
+func dialBench(b *testing.B, addr string) net.Conn {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		b.Fatal(err)
+		b.Error(err)
+		return nil
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Minute))
+	return c
+}
+
+// pingPong sends b.N GETs, one at a time, on one connection.
+func pingPong(b *testing.B, addr string) {
+	c := dialBench(b, addr)
+	if c == nil {
+		return
 	}
 	defer c.Close()
 	buf := make([]byte, 4<<10)
@@ -116,28 +127,28 @@ func pingPong(b *testing.B, addr string) {
 }
 
 // BenchmarkFastRouteWhileSlowRouteWaits measures the latency of a fast
-// route while slowWaiting requests of a slow route wait for their
-// upstream, through one front server with one event loop per processor.
+// route while slowWaiting requests of a slow route (each answered by its
+// upstream after slowDelay) wait, a new one arriving as soon as one is
+// answered, through one front server with one event loop per processor.
 // "offload" is the proxy as it is; "monitor-only" hides the server's
-// ResponseWriter from holdfast.Offload, so that a waiting request holds
-// its loop until the engine's monitor takes it over (about 1 ms). It
-// reports the fast route's p50 and p99 in µs.
+// ResponseWriter from holdfast.Offload, so that each slow request holds
+// its loop until the engine's monitor takes it over (about 1 ms), as a
+// blocking handler does. It reports the fast route's p50 and p99 in µs.
 func BenchmarkFastRouteWhileSlowRouteWaits(b *testing.B) {
-	const slowWaiting = 300
+	const (
+		slowWaiting = 300
+		slowDelay   = 200 * time.Millisecond // 1,500 slow arrivals a second
+	)
 	for _, e := range engines() {
 		for _, mode := range []string{"offload", "monitor-only"} {
 			b.Run(e.String()+"-"+mode, func(b *testing.B) {
-				release := make(chan struct{})
-				var entered sync.WaitGroup
-				entered.Add(slowWaiting)
 				up := benchUpstreamWith(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.URL.Path == "/slow" {
-						entered.Done()
-						<-release
+						time.Sleep(slowDelay)
 					}
 					w.Write(helloBody)
 				}))
-				p, err := proxy.New(proxy.Config{Upstreams: []string{up}, ErrorLog: log.New(io.Discard, "", 0)})
+				p, err := proxy.New(proxy.Config{Upstreams: []string{up}, MaxIdle: -1, ErrorLog: log.New(io.Discard, "", 0)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -147,10 +158,11 @@ func BenchmarkFastRouteWhileSlowRouteWaits(b *testing.B) {
 					h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.ServeHTTP(hiddenWriter{w}, r) })
 				}
 				addr := benchFront(b, e, h)
-				slowDone := startSlow(b, addr, slowWaiting)
-				entered.Wait()
+				stop := make(chan struct{})
+				slowDone := keepSlowWaiting(b, addr, slowWaiting, stop)
+				time.Sleep(slowDelay) // all of them waiting
 				lat := fastLatencies(b, addr)
-				close(release)
+				close(stop)
 				slowDone.Wait()
 				b.ReportMetric(percentile(lat, 0.50), "p50-µs")
 				b.ReportMetric(percentile(lat, 0.99), "p99-µs")
@@ -178,34 +190,43 @@ func (h hiddenWriter) Header() http.Header         { return h.w.Header() }
 func (h hiddenWriter) Write(p []byte) (int, error) { return h.w.Write(p) }
 func (h hiddenWriter) WriteHeader(code int)        { h.w.WriteHeader(code) }
 
-// startSlow sends n requests for /slow, each on its own connection.
-func startSlow(b *testing.B, addr string, n int) *sync.WaitGroup {
+// keepSlowWaiting keeps n requests for /slow waiting, each on its own
+// connection sending the next as soon as the last is answered, until stop
+// is closed.
+func keepSlowWaiting(b *testing.B, addr string, n int, stop chan struct{}) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Error(err)
+		wg.Go(func() {
+			c := dialBench(b, addr)
+			if c == nil {
 				return
 			}
 			defer c.Close()
-			c.SetDeadline(time.Now().Add(time.Minute))
-			io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: bench\r\n\r\n")
-			io.ReadAll(io.LimitReader(c, 1)) // the answer's first byte
-		}()
+			buf := make([]byte, 4<<10)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: bench\r\n\r\n")
+				if _, err := readResponse(c, buf); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	}
 	return &wg
 }
 
-// fastLatencies sends b.N fast requests from 8 connections and returns
-// each one's latency in µs.
+// fastLatencies sends b.N fast requests from 8 connections, for 20 s at
+// most, and returns each one's latency in µs.
 func fastLatencies(b *testing.B, addr string) []float64 {
 	const conns = 8
 	var mu sync.Mutex
 	var lat []float64
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -213,9 +234,8 @@ func fastLatencies(b *testing.B, addr string) []float64 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Error(err)
+			c := dialBench(b, addr)
+			if c == nil {
 				return
 			}
 			defer c.Close()

@@ -50,6 +50,9 @@ func (p *Proxy) check(u *upstream, tr *client.Transport, target *url.URL, timeou
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	req.Header.Set("User-Agent", "holdfast-proxy-health-check")
 	resp, err := tr.RoundTrip(req)
+	if p.life.Err() != nil {
+		return // Close interrupted it: no verdict
+	}
 	ok := err == nil && resp.StatusCode < 400
 	why := ""
 	if err != nil {

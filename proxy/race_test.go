@@ -18,9 +18,9 @@ import (
 // for raceIdle and sits behind a relay adding 10–25 ms each way; clients
 // send bursts of GETs and PUTs spaced around raceIdle, so that the
 // proxy's upstream connections sit idle close to the upstream's timeout
-// before each reuse (testrig.BurstRace). Not one client request may fail,
-// and the proxy must have met the race (stale connections found before
-// reuse, or requests retried after a lost one).
+// before each reuse (testrig.RunRace with Burst). Not one client request
+// may fail, and the proxy must have met the race (stale connections found
+// before reuse, or requests retried after a lost one).
 const (
 	raceIdle     = 300 * time.Millisecond
 	raceRequests = 2000
@@ -32,17 +32,17 @@ const (
 // connections in time, and there would be no race to see).
 var raceUpstreams = []upstreamKind{
 	{"nethttp", func(t *testing.T) (string, func() int) {
-		url, _ := netHTTPUpstream(t, okHandler, func(s *http.Server) { s.IdleTimeout = raceIdle })
+		url, _ := netHTTPUpstream(t, testrig.RaceHandler, func(s *http.Server) { s.IdleTimeout = raceIdle })
 		return url, nil
 	}},
 	{"holdfast", func(t *testing.T) (string, func() int) {
-		url, _ := holdfastUpstream(t, okHandler, func(s *holdfast.Server) {
+		url, _ := holdfastUpstream(t, testrig.RaceHandler, func(s *holdfast.Server) {
 			s.Policy = holdfast.Policy{IdleTimeout: raceIdle, AdvertiseKeepAlive: holdfast.Off}
 		})
 		return url, nil
 	}},
 	{"nginx", func(t *testing.T) (string, func() int) {
-		n := testrig.StartNginx(t, testrig.NginxConfig{Body: "ok", KeepaliveTimeout: fmt.Sprintf("%dms", raceIdle.Milliseconds())})
+		n := testrig.StartNginx(t, testrig.NginxConfig{Body: "ok\n", KeepaliveTimeout: fmt.Sprintf("%dms", raceIdle.Milliseconds())})
 		return "http://" + n.Addr, nil
 	}},
 }
@@ -64,13 +64,12 @@ func TestReuseRaceThroughTheProxy(t *testing.T) {
 				defer tr.CloseIdleConnections()
 				ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 				defer cancel()
-				race := testrig.BurstRace{URL: f.url + "/race", Requests: n, Burst: raceBurst, Idle: raceIdle, Transport: tr}
-				out := race.Run(ctx, "ok")
+				out := testrig.RunRace(ctx, tr, testrig.Race{URL: f.url + "/race", Requests: n, Burst: raceBurst, Idle: raceIdle})
 				st := f.Upstreams()[0]
 				t.Logf("%d requests in %v, %d failed; upstream: %d requests, %d connections, %d reused, %d stale before reuse, %d retried",
 					out.Requests, out.Took.Round(time.Millisecond), out.Failures, st.Requests, st.ConnectionsOpened, st.Reused,
 					st.Closed[client.CloseStale], st.Retries)
-				if out.Requests != n {
+				if out.Requests != int64(n) {
 					t.Errorf("only %d of %d requests ran", out.Requests, n)
 				}
 				if out.Failures != 0 {

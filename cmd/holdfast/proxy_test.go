@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -77,17 +76,7 @@ func TestProxyCommand(t *testing.T) {
 		t.Error("the live page does not show upstreams")
 	}
 	fetch(t, client, c.admin+"/stats")
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, c.log())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("holdfast proxy did not exit after SIGTERM")
-	}
+	c.terminate(t)
 	if !strings.Contains(c.log(), "serving a reverse proxy to "+upURL+" (random-two)") {
 		t.Errorf("start line:\n%s", c.log())
 	}

@@ -18,10 +18,13 @@ func init() { servers["holdfast"] = serveHoldfast }
 //     here; net/http, fasthttp and nbio have no per-connection cap.
 //   - IdleTimeout 300s (default 75s) like nginx's keepalive_timeout here, so
 //     the idle scenario never meets it.
-func serveHoldfast(o options) error {
+func serveHoldfast(o options) error { return listenHoldfast(o, http.HandlerFunc(hello)) }
+
+// listenHoldfast serves h with holdfast as the holdfast peer does.
+func listenHoldfast(o options, h http.Handler) error {
 	srv := &holdfast.Server{
 		Addr:     o.addr,
-		Handler:  http.HandlerFunc(hello),
+		Handler:  h,
 		Policy:   holdfast.Policy{MaxRequests: 100000, IdleTimeout: 300 * time.Second},
 		ErrorLog: log.New(io.Discard, "", 0),
 	}

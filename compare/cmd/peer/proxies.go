@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"holdfast"
 	"holdfast/proxy"
 )
 
@@ -43,8 +42,7 @@ func serveHTTPUtil(o options) error {
 }
 
 // serveHoldfastProxy runs holdfast's proxy with its defaults, in a
-// holdfast server with the policy of the holdfast peer (MaxRequests
-// 100,000, IdleTimeout 300s) on the engine named by -engine.
+// holdfast server as the holdfast peer's (listenHoldfast).
 func serveHoldfastProxy(o options) error {
 	if o.upstream == "" {
 		return errNoUpstream
@@ -54,18 +52,5 @@ func serveHoldfastProxy(o options) error {
 		return err
 	}
 	defer p.Close()
-	srv := &holdfast.Server{
-		Addr:     o.addr,
-		Handler:  p,
-		Policy:   holdfast.Policy{MaxRequests: 100000, IdleTimeout: 300 * time.Second},
-		ErrorLog: log.New(io.Discard, "", 0),
-	}
-	if o.engine != "" {
-		eng, err := holdfast.ParseEngine(o.engine)
-		if err != nil {
-			return err
-		}
-		srv.Engine = eng
-	}
-	return srv.ListenAndServe()
+	return listenHoldfast(o, p)
 }

@@ -3,36 +3,26 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"holdfast/client"
 	"holdfast/compare/internal/proxypeer"
+	"holdfast/compare/internal/report"
 	"holdfast/internal/testrig"
 )
 
 // The reuse-race report: testrig.BurstRace through each proxy, to an
 // upstream that closes idle connections behind a delaying relay.
 
-const raceBody = "Hello, World!"
-
-// raceUpstream is one upstream behind its relay.
-type raceUpstream struct {
-	name, about string
-	addr        string // the relay's
-	stop        func()
-}
+// raceBody is what testrig.RaceHandler and the race's nginx answer.
+const raceBody = "ok\n"
 
 // raceResult is one proxy's runs against one upstream.
 type raceResult struct {
 	proxy, upstream string
-	runs            []testrig.RaceOutcome
+	runs            []testrig.RaceResult
 }
 
 func runRaceReport(cfg config) error {
@@ -41,10 +31,10 @@ func runRaceReport(cfg config) error {
 		return err
 	}
 	defer cleanup()
-	ups, err := startRaceUpstreams(cfg.raceIdle)
+	ups, err := testrig.StartRaceServers(cfg.raceIdle)
 	defer func() {
 		for _, u := range ups {
-			u.stop()
+			u.Stop()
 		}
 	}()
 	if err != nil {
@@ -53,7 +43,7 @@ func runRaceReport(cfg config) error {
 	var results []*raceResult
 	for _, u := range ups {
 		for _, p := range cfg.proxies {
-			results = append(results, &raceResult{proxy: p.Name, upstream: u.name})
+			results = append(results, &raceResult{proxy: p.Name, upstream: u.Name})
 		}
 	}
 	for round := 0; round < cfg.rounds; round++ {
@@ -62,11 +52,11 @@ func runRaceReport(cfg config) error {
 				p, res := cfg.proxies[i], results[ui*len(cfg.proxies)+i]
 				out, err := raceThrough(cfg, bins, p, u)
 				if err != nil {
-					return fmt.Errorf("%s to %s: %w", p.Name, u.name, err)
+					return fmt.Errorf("%s to %s: %w", p.Name, u.Name, err)
 				}
 				res.runs = append(res.runs, out)
 				logf("race round %d, %s to %s: %d requests, %d failed (%v) in %v",
-					round+1, p.Name, u.name, out.Requests, out.Failures, out.Kinds, out.Took.Round(time.Millisecond))
+					round+1, p.Name, u.Name, out.Requests, out.Failures, out.Kinds, out.Took.Round(time.Millisecond))
 			}
 		}
 	}
@@ -90,10 +80,10 @@ func peerBins() (proxypeer.Bins, func(), error) {
 
 // raceThrough starts proxy p in front of u, runs the race through it, and
 // stops it.
-func raceThrough(cfg config, bins proxypeer.Bins, p proxypeer.Peer, u raceUpstream) (testrig.RaceOutcome, error) {
-	rp, err := p.Start(bins, u.addr, "", proxypeer.Options{NoFile: 4096}, raceBody)
+func raceThrough(cfg config, bins proxypeer.Bins, p proxypeer.Peer, u testrig.RaceServer) (testrig.RaceResult, error) {
+	rp, err := p.Start(bins, u.Addr, "", proxypeer.Options{NoFile: 4096}, raceBody)
 	if err != nil {
-		return testrig.RaceOutcome{}, err
+		return testrig.RaceResult{}, err
 	}
 	defer rp.Stop()
 	time.Sleep(2 * cfg.raceIdle) // the readiness check's upstream connection closes: every run starts alike
@@ -101,59 +91,32 @@ func raceThrough(cfg config, bins proxypeer.Bins, p proxypeer.Peer, u raceUpstre
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	race := testrig.BurstRace{URL: "http://" + rp.Addr + "/race", Requests: cfg.raceRequests, Burst: cfg.raceBurst,
-		Idle: cfg.raceIdle, Transport: tr}
-	out := race.Run(ctx, raceBody)
+	out := testrig.RunRace(ctx, tr, testrig.Race{URL: "http://" + rp.Addr + "/race", Requests: cfg.raceRequests,
+		Burst: cfg.raceBurst, Idle: cfg.raceIdle, Kind: raceKind})
 	return out, rp.Proc.Alive()
 }
 
-// startRaceUpstreams starts net/http's server and nginx, each closing idle
-// connections after idle, each behind its own relay.
-func startRaceUpstreams(idle time.Duration) ([]raceUpstream, error) {
-	var out []raceUpstream
-	srv := &http.Server{
-		IdleTimeout: idle,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			io.WriteString(w, raceBody)
-		}),
+// raceKind names a failure by the status the proxy answered, else as
+// testrig does.
+func raceKind(err error) string {
+	if _, rest, ok := strings.Cut(err.Error(), ": status "); ok {
+		status, _, _ := strings.Cut(rest, ",")
+		return status
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go srv.Serve(ln)
-	rl, err := testrig.ListenRelay(ln.Addr().String(), testrig.RaceDelay)
-	if err != nil {
-		srv.Close()
-		return nil, err
-	}
-	out = append(out, raceUpstream{name: "net/http", about: fmt.Sprintf("http.Server{IdleTimeout: %v}", idle),
-		addr: rl.Addr(), stop: func() { rl.Close(); srv.Close() }})
-	n, err := testrig.RunNginx(testrig.NginxConfig{Body: raceBody, KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
-	if err != nil {
-		return out, err
-	}
-	if rl, err = testrig.ListenRelay(n.Addr, testrig.RaceDelay); err != nil {
-		n.Stop()
-		return out, err
-	}
-	out = append(out, raceUpstream{name: "nginx", about: fmt.Sprintf("keepalive_timeout %dms", idle.Milliseconds()),
-		addr: rl.Addr(), stop: func() { rl.Close(); n.Stop() }})
-	return out, nil
+	return testrig.RaceKind(err)
 }
 
-func raceMarkdown(cfg config, ups []raceUpstream, results []*raceResult, bins proxypeer.Bins) string {
+func raceMarkdown(cfg config, ups []testrig.RaceServer, results []*raceResult, bins proxypeer.Bins) string {
 	var b strings.Builder
 	b.WriteString(header(cfg, "holdfast reverse-proxy reuse-race report"))
 	fmt.Fprintf(&b, "Each run: %d requests (GET and PUT alternating) in bursts of %d sent at once, "+
-		"each burst 0.75–1.05 × %v after the previous one ended, from holdfast's client.Transport to the proxy; "+
+		"each burst 0.75–1.05 × %v after the previous one ended (testrig.RunRace with Burst), from holdfast's client.Transport to the proxy; "+
 		"the proxy passes them to an upstream that closes connections idle for %v, through a relay adding 10–25 ms each way, "+
 		"so the proxy's upstream connections sit idle about as long as the upstream keeps them. "+
 		"A failure is a transport error, a status other than 200 or a wrong body. %d round(s); a fresh proxy per run.\n\n",
 		cfg.raceRequests, cfg.raceBurst, cfg.raceIdle, cfg.raceIdle, cfg.rounds)
 	for _, u := range ups {
-		fmt.Fprintf(&b, "- upstream %s: %s\n", u.name, u.about)
+		fmt.Fprintf(&b, "- upstream %s: %s\n", u.Name, u.About)
 	}
 	for _, p := range cfg.proxies {
 		fmt.Fprintf(&b, "- %s: %s\n", p.Name, p.Version(bins))
@@ -161,44 +124,28 @@ func raceMarkdown(cfg config, ups []raceUpstream, results []*raceResult, bins pr
 	b.WriteString("\n| proxy | upstream | requests | failed | failure rate | failures by kind |\n| --- | --- | ---: | ---: | ---: | --- |\n")
 	var firsts []string
 	for _, r := range results {
-		var req, fail int
+		var req, fail int64
 		kinds := map[string]int{}
 		for i, run := range r.runs {
 			req, fail = req+run.Requests, fail+run.Failures
 			for k, v := range run.Kinds {
 				kinds[k] += v
 			}
-			if run.First != "" {
-				firsts = append(firsts, fmt.Sprintf("%s to %s, round %d: %s", r.proxy, r.upstream, i+1, run.First))
+			if run.First != nil {
+				firsts = append(firsts, fmt.Sprintf("%s to %s, round %d: %v", r.proxy, r.upstream, i+1, run.First))
 			}
 		}
 		rate := "–"
 		if req > 0 {
 			rate = fmt.Sprintf("%.2f%%", 100*float64(fail)/float64(req))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s |\n", r.proxy, r.upstream, req, fail, rate, kindList(kinds))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s |\n", r.proxy, r.upstream, req, fail, rate, report.Counts(kinds))
 	}
 	b.WriteString("\n")
 	for _, f := range firsts {
 		fmt.Fprintf(&b, "- first failure, %s\n", strings.ReplaceAll(f, "|", `\|`))
 	}
 	return b.String()
-}
-
-func kindList(kinds map[string]int) string {
-	if len(kinds) == 0 {
-		return "–"
-	}
-	var ks []string
-	for k := range kinds {
-		ks = append(ks, k)
-	}
-	sort.Slice(ks, func(i, j int) bool { return kinds[ks[i]] > kinds[ks[j]] || kinds[ks[i]] == kinds[ks[j]] && ks[i] < ks[j] })
-	var parts []string
-	for _, k := range ks {
-		parts = append(parts, fmt.Sprintf("%s %d", k, kinds[k]))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // rotation is 0..n-1 started at k mod n.

@@ -153,7 +153,7 @@ func startRatioProxy(hf, which, upstream string) (addr, admin string, stop func(
 		return
 	}
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	if err = proc.WaitReady(10*time.Second, func() error { return proxypeer.CheckBody(client, "http://"+addr+"/", raceBody) }); err != nil {
+	if err = proc.WaitReady(10*time.Second, func() error { _, err := launch.CheckGET(client, "http://"+addr+"/", raceBody); return err }); err != nil {
 		proc.Stop()
 		return
 	}
@@ -206,4 +206,3 @@ func ratioMarkdown(cfg config, runs []ratioRun) string {
 	}
 	return b.String()
 }
-

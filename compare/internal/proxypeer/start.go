@@ -2,7 +2,6 @@ package proxypeer
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -45,7 +44,7 @@ func (p Peer) Start(b Bins, upstream, cpu string, o Options, want string) (*Runn
 		return nil, r.cleanup(err)
 	}
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	if err := r.Proc.WaitReady(15*time.Second, func() error { return CheckBody(client, "http://"+r.Addr+"/", want) }); err != nil {
+	if err := r.Proc.WaitReady(15*time.Second, func() error { _, err := launch.CheckGET(client, "http://"+r.Addr+"/", want); return err }); err != nil {
 		r.Stop()
 		return nil, err
 	}
@@ -66,23 +65,6 @@ func gomaxprocs(cpu string) string {
 		}
 	}
 	return strconv.Itoa(max(n, 1))
-}
-
-// CheckBody GETs url and wants 200 with body want.
-func CheckBody(c *http.Client, url, want string) error {
-	resp, err := c.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	switch {
-	case err != nil:
-		return err
-	case resp.StatusCode != 200 || string(body) != want:
-		return fmt.Errorf("got %d %q, want 200 %q", resp.StatusCode, body, want)
-	}
-	return nil
 }
 
 // Stop ends the peer and removes its files.
