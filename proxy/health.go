@@ -50,10 +50,6 @@ func (p *Proxy) check(u *upstream, tr *client.Transport, target *url.URL, timeou
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	req.Header.Set("User-Agent", "holdfast-proxy-health-check")
 	resp, err := tr.RoundTrip(req)
-	if p.life.Err() != nil {
-		return // Close interrupted it: no verdict
-	}
-	ok := err == nil && resp.StatusCode < 400
 	why := ""
 	if err != nil {
 		why = err.Error()
@@ -62,6 +58,10 @@ func (p *Proxy) check(u *upstream, tr *client.Transport, target *url.URL, timeou
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 	}
+	if p.life.Err() != nil {
+		return // Close interrupted it: no verdict
+	}
+	ok := err == nil && resp.StatusCode < 400
 	if was := u.checkFailed.Swap(!ok); was == ok {
 		if ok {
 			p.cfg.log.Printf("holdfast proxy: upstream %s passes its health check again", u.name)

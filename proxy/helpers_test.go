@@ -204,25 +204,14 @@ func dialRaw(t *testing.T, addr string) *rawConn {
 
 func (c *rawConn) send(s string) {
 	c.t.Helper()
-	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
-	if _, err := io.WriteString(c.nc, s); err != nil {
-		c.t.Fatalf("send: %v", err)
-	}
+	testrig.SendRaw(c.t, c.nc, s)
 }
 
 // response reads one response to a request with method, with its body.
 func (c *rawConn) response(method string) (*http.Response, string) {
 	c.t.Helper()
 	c.nc.SetReadDeadline(time.Now().Add(ioTimeout))
-	resp, err := http.ReadResponse(c.br, &http.Request{Method: method})
-	if err != nil {
-		c.t.Fatalf("reading response: %v", err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatalf("reading response body: %v", err)
-	}
-	return resp, string(b)
+	return testrig.ReadResponse(c.t, c.br, method)
 }
 
 // waitFor polls cond until it holds, failing the test after ioTimeout.

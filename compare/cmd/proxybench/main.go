@@ -21,9 +21,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"holdfast/compare/internal/proxypeer"
@@ -78,10 +81,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "proxybench: %v\n", err)
 		os.Exit(2)
 	}
+	// SIGINT or SIGTERM ends the run, and the proxies and upstreams it started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if cfg.raceReport {
-		err = runRaceReport(cfg)
+		err = runRaceReport(ctx, cfg)
 	} else {
-		err = runReuseRatio(cfg)
+		err = runReuseRatio(ctx, cfg)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "proxybench: %v\n", err)

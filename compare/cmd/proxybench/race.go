@@ -25,7 +25,7 @@ type raceResult struct {
 	runs            []testrig.RaceResult
 }
 
-func runRaceReport(cfg config) error {
+func runRaceReport(ctx context.Context, cfg config) error {
 	bins, cleanup, err := peerBins()
 	if err != nil {
 		return err
@@ -50,9 +50,12 @@ func runRaceReport(cfg config) error {
 		for ui, u := range ups {
 			for _, i := range rotation(len(cfg.proxies), round+ui) {
 				p, res := cfg.proxies[i], results[ui*len(cfg.proxies)+i]
-				out, err := raceThrough(cfg, bins, p, u)
+				out, err := raceThrough(ctx, cfg, bins, p, u)
 				if err != nil {
 					return fmt.Errorf("%s to %s: %w", p.Name, u.Name, err)
+				}
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
 				res.runs = append(res.runs, out)
 				logf("race round %d, %s to %s: %d requests, %d failed (%v) in %v",
@@ -80,7 +83,7 @@ func peerBins() (proxypeer.Bins, func(), error) {
 
 // raceThrough starts proxy p in front of u, runs the race through it, and
 // stops it.
-func raceThrough(cfg config, bins proxypeer.Bins, p proxypeer.Peer, u testrig.RaceServer) (testrig.RaceResult, error) {
+func raceThrough(ctx context.Context, cfg config, bins proxypeer.Bins, p proxypeer.Peer, u testrig.RaceServer) (testrig.RaceResult, error) {
 	rp, err := p.Start(bins, u.Addr, "", proxypeer.Options{NoFile: 4096}, raceBody)
 	if err != nil {
 		return testrig.RaceResult{}, err
@@ -89,7 +92,7 @@ func raceThrough(cfg config, bins proxypeer.Bins, p proxypeer.Peer, u testrig.Ra
 	time.Sleep(2 * cfg.raceIdle) // the readiness check's upstream connection closes: every run starts alike
 	tr := &client.Transport{}
 	defer tr.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	out := testrig.RunRace(ctx, tr, testrig.Race{URL: "http://" + rp.Addr + "/race", Requests: cfg.raceRequests,
 		Burst: cfg.raceBurst, Idle: cfg.raceIdle, Kind: raceKind})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,7 +64,7 @@ type ratioRun struct {
 	proxyReused, proxyOf int64 // holdfast's own count (/upstreams); -1 when none
 }
 
-func runReuseRatio(cfg config) error {
+func runReuseRatio(ctx context.Context, cfg config) error {
 	dir, err := os.MkdirTemp("", "proxybench-")
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func runReuseRatio(cfg config) error {
 	var runs []ratioRun
 	for round := 0; round < cfg.rounds; round++ {
 		for _, which := range []string{"holdfast", "nginx"} {
-			r, err := ratioRun1(cfg, hf, which)
+			r, err := ratioRun1(ctx, cfg, hf, which)
 			if err != nil {
 				return fmt.Errorf("%s: %w", which, err)
 			}
@@ -89,7 +90,7 @@ func runReuseRatio(cfg config) error {
 }
 
 // ratioRun1 runs the short clients through one proxy.
-func ratioRun1(cfg config, hf, which string) (ratioRun, error) {
+func ratioRun1(ctx context.Context, cfg config, hf, which string) (ratioRun, error) {
 	up, err := startCountingUpstream()
 	if err != nil {
 		return ratioRun{}, err
@@ -106,7 +107,7 @@ func ratioRun1(cfg config, hf, which string) (ratioRun, error) {
 	if admin != "" {
 		before, _ = readUpstreams(admin)
 	}
-	out, err := exec.Command(hf, "bench", "--http1.0", "--no-keepalive", "--json",
+	out, err := exec.CommandContext(ctx, hf, "bench", "--http1.0", "--no-keepalive", "--json",
 		"-c", strconv.Itoa(cfg.ratioConnections), "-d", cfg.ratioDuration.String(), "http://"+addr+"/").Output()
 	if err != nil {
 		return ratioRun{}, fmt.Errorf("holdfast bench: %v", err)
