@@ -77,7 +77,11 @@ func newForward(p *Proxy, r *http.Request) *forward {
 		if r.ContentLength < 0 {
 			out.Trailer = declaredTrailers(r.Header)
 		}
-		f.body = newReplayBody(r, p.cfg.replayBuffer, out.Trailer)
+		keep := p.cfg.replayBuffer
+		if !idempotent(r) {
+			keep = 0 // sent again only if nothing of it was read: nothing to keep
+		}
+		f.body = newReplayBody(r, keep, out.Trailer)
 		out.Body, _ = f.body.reader()
 		out.GetBody = f.body.reader
 	}

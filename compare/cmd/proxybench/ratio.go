@@ -96,19 +96,19 @@ func ratioRun1(ctx context.Context, cfg config, hf, which string) (ratioRun, err
 		return ratioRun{}, err
 	}
 	defer up.srv.Close()
-	addr, admin, stop, about, err := startRatioProxy(hf, which, up.addr)
+	px, err := startRatioProxy(hf, which, up.addr)
 	if err != nil {
 		return ratioRun{}, err
 	}
-	defer stop()
+	defer px.stop()
 	up.conns.Store(0) // the readiness check's
 	up.reqs.Store(0)
 	var before upstreamCounts
-	if admin != "" {
-		before, _ = readUpstreams(admin)
+	if px.admin != "" {
+		before, _ = readUpstreams(px.admin)
 	}
 	out, err := exec.CommandContext(ctx, hf, "bench", "--http1.0", "--no-keepalive", "--json",
-		"-c", strconv.Itoa(cfg.ratioConnections), "-d", cfg.ratioDuration.String(), "http://"+addr+"/").Output()
+		"-c", strconv.Itoa(cfg.ratioConnections), "-d", cfg.ratioDuration.String(), "http://"+px.addr+"/").Output()
 	if err != nil {
 		return ratioRun{}, fmt.Errorf("holdfast bench: %v", err)
 	}
@@ -119,46 +119,71 @@ func ratioRun1(ctx context.Context, cfg config, hf, which string) (ratioRun, err
 	if err := json.Unmarshal(out, &res); err != nil {
 		return ratioRun{}, fmt.Errorf("holdfast bench output: %v", err)
 	}
-	r := ratioRun{name: which, about: about, clientRequests: res.Requests, clientErrors: res.ErrorsTotal,
+	r := ratioRun{name: which, about: px.about, clientRequests: res.Requests, clientErrors: res.ErrorsTotal,
 		upstreamRequests: up.reqs.Load(), upstreamConns: up.conns.Load(), proxyReused: -1}
-	if admin != "" {
-		after, err := readUpstreams(admin)
+	if px.admin != "" {
+		after, err := readUpstreams(px.admin)
 		if err != nil {
-			return r, err
+			return r, fmt.Errorf("%w (%s)", err, px.state())
 		}
 		r.proxyReused, r.proxyOf = after.Reused-before.Reused, after.Requests-before.Requests
 	}
 	return r, nil
 }
 
+// ratioProxy is a started proxy of the reuse-ratio runs.
+type ratioProxy struct {
+	addr  string
+	admin string // holdfast's admin listener, as a URL; "" for nginx
+	about string
+	proc  *launch.Process
+	stop  func()
+}
+
+// state says whether the proxy still runs, with its last words if not.
+func (p *ratioProxy) state() string {
+	if err := p.proc.Alive(); err != nil {
+		return err.Error()
+	}
+	return "the proxy still runs"
+}
+
 // startRatioProxy starts holdfast proxy (two event loops, admin on) or
 // nginx (two workers) on two cores.
-func startRatioProxy(hf, which, upstream string) (addr, admin string, stop func(), about string, err error) {
+func startRatioProxy(hf, which, upstream string) (*ratioProxy, error) {
 	if which == "nginx" {
 		p := proxypeer.Peer{Name: "nginx", Kind: "nginx"}
 		r, err := p.Start(proxypeer.FindBins(), upstream, "", proxypeer.Options{NoFile: 4096, Workers: 2}, raceBody)
 		if err != nil {
-			return "", "", nil, "", err
+			return nil, err
 		}
-		return r.Addr, "", r.Stop, "nginx, worker_processes 2, upstream keepalive 64 (per worker)", nil
+		return &ratioProxy{addr: r.Addr, proc: r.Proc, stop: r.Stop,
+			about: "nginx, worker_processes 2, upstream keepalive 64 (per worker)"}, nil
 	}
-	if addr, err = testrig.FreeAddr(); err != nil {
-		return
+	addr, err := testrig.FreeAddr()
+	if err != nil {
+		return nil, err
 	}
-	if admin, err = testrig.FreeAddr(); err != nil {
-		return
+	admin, err := testrig.FreeAddr()
+	if err != nil {
+		return nil, err
 	}
 	proc, err := launch.Start(launch.Spec{Name: "holdfast proxy", NoFile: 4096, Env: []string{"GOMAXPROCS=2"},
 		Argv: []string{hf, "proxy", "--listen", addr, "--admin", admin, "--upstream", "http://" + upstream, "--engine", "epoll"}})
 	if err != nil {
-		return
+		return nil, err
 	}
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	if err = proc.WaitReady(10*time.Second, func() error { _, err := launch.CheckGET(client, "http://"+addr+"/", raceBody); return err }); err != nil {
+	err = proc.WaitReady(10*time.Second, func() error {
+		_, err := launch.CheckGET(client, "http://"+addr+"/", raceBody)
+		return err
+	})
+	if err != nil {
 		proc.Stop()
-		return
+		return nil, err
 	}
-	return addr, "http://" + admin, proc.Stop, "holdfast proxy, --engine epoll, GOMAXPROCS=2 (two event loops), one pool per upstream", nil
+	return &ratioProxy{addr: addr, admin: "http://" + admin, proc: proc, stop: proc.Stop,
+		about: "holdfast proxy, --engine epoll, GOMAXPROCS=2 (two event loops), one pool per upstream"}, nil
 }
 
 // upstreamCounts are the fields of /upstreams the report uses.
