@@ -26,9 +26,10 @@ import (
 // and X-Forwarded-Host are set; Via gets "1.1 holdfast" (or 1.0)
 // appended. Bodies stream both ways at the pace of the slower side, never
 // held whole, with trailers; Expect: 100-continue goes upstream, and the
-// client's 100 follows the upstream's. A WebSocket handshake (Upgrade:
-// websocket) opens a tunnel of its own to an upstream, passed both ways
-// until either side closes. Framing is the server's and the Transport's:
+// client's 100 follows the upstream's (other 1xx answers are not passed
+// on). A WebSocket handshake (Upgrade: websocket) opens a tunnel of its own
+// to an upstream, passed both ways until either side closes; other
+// upgrades are dropped as hop-by-hop, and CONNECT is refused (405). Framing is the server's and the Transport's:
 // a request the server refused never arrives here, and the request sent
 // upstream is written anew, so it cannot be read differently upstream.
 //
