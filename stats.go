@@ -105,8 +105,8 @@ func (g *gathered) stats() Stats {
 		OpenByState:           make(map[ConnState]int64, numStates-1),
 		Closed:                make(map[CloseReason]uint64, numReasons-1),
 		RequestsPerConnection: g.perConn.export(requestBounds[:], 1),
-		ConnectionDuration:    g.duration.export(secondsBounds[:], 1e-9),
-		IdleBeforeReuse:       g.idle.export(secondsBounds[:], 1e-9),
+		ConnectionDuration:    g.duration.export(secondsBounds[:], 1e9),
+		IdleBeforeReuse:       g.idle.export(secondsBounds[:], 1e9),
 	}
 	for state := range numStates {
 		if state != StateClosed {

@@ -146,13 +146,14 @@ func (h *histogram) add(o *histogram) {
 	h.sum += o.sum
 }
 
-// export gives the public, cumulative form; scale turns the stored unit
-// into the exported one.
-func (h *histogram) export(bounds []int64, scale float64) Histogram {
-	out := Histogram{Sum: float64(h.sum) * scale, Buckets: make([]Bucket, len(bounds))}
+// export gives the public, cumulative form; unit is how many stored
+// units make one exported (1e9 for nanoseconds to seconds): dividing
+// keeps the bounds exact (30, not 30.000000000000004).
+func (h *histogram) export(bounds []int64, unit float64) Histogram {
+	out := Histogram{Sum: float64(h.sum) / unit, Buckets: make([]Bucket, len(bounds))}
 	for i, b := range bounds {
 		out.Count += h.counts[i]
-		out.Buckets[i] = Bucket{UpperBound: float64(b) * scale, Count: out.Count}
+		out.Buckets[i] = Bucket{UpperBound: float64(b) / unit, Count: out.Count}
 	}
 	out.Count += h.counts[len(bounds)]
 	return out

@@ -29,7 +29,14 @@ type config struct {
 	version    string
 	started    time.Time
 	collectors []prometheus.Collector
+	routes     []route
 	refresh    time.Duration // between two live updates
+}
+
+// route is an endpoint added with WithHandler.
+type route struct {
+	pattern string
+	handler http.Handler
 }
 
 // WithVersion names the program's version on the live page and /info.
@@ -43,6 +50,13 @@ func WithStartTime(t time.Time) Option { return func(c *config) { c.started = t 
 // upstreams (metrics.NewUpstreamCollector), an application's own.
 func WithCollectors(cs ...prometheus.Collector) Option {
 	return func(c *config) { c.collectors = append(c.collectors, cs...) }
+}
+
+// WithHandler adds an endpoint to the admin listener, under a pattern of
+// http.ServeMux ("GET /upstreams"). A GET endpoint with a fixed path is
+// linked from the live page.
+func WithHandler(pattern string, h http.Handler) Option {
+	return func(c *config) { c.routes = append(c.routes, route{pattern, h}) }
 }
 
 // WithTransport adds a client Transport's figures to /metrics, labelled
@@ -78,6 +92,9 @@ func Handler(src Source, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /events", live.serveEvents)
 	ui, _ := fs.Sub(uiFiles, "ui")
 	mux.Handle("GET /ui/", noStore(http.StripPrefix("/ui/", http.FileServerFS(ui))))
+	for _, rt := range cfg.routes {
+		mux.Handle(rt.pattern, rt.handler)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		http.ServeFileFS(w, r, ui, "index.html")

@@ -167,3 +167,25 @@ func TestLivePage(t *testing.T) {
 		t.Fatalf("unknown path: %d", resp.StatusCode)
 	}
 }
+
+// An option adds an endpoint, which /info lists for the page to link.
+func TestWithHandler(t *testing.T) {
+	app := &holdfast.Server{}
+	extra := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstreams here") })
+	adminURL := "http://" + serve(t, &holdfast.Server{Handler: admin.Handler(app,
+		admin.WithHandler("GET /upstreams", extra), admin.WithHandler("POST /drain", extra))})
+	resp, err := testClient.Get(adminURL + "/upstreams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "upstreams here" {
+		t.Fatalf("GET /upstreams: %d %q", resp.StatusCode, b)
+	}
+	var info struct{ Links []string }
+	getJSON(t, adminURL+"/info", &info)
+	if len(info.Links) != 1 || info.Links[0] != "upstreams" {
+		t.Fatalf("links %q, want the GET endpoint only", info.Links)
+	}
+}

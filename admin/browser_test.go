@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,14 +24,16 @@ import (
 // the system's temp dir).
 func TestLivePageInBrowser(t *testing.T) {
 	chromium := findChromium(t)
+	extra := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	r := newMetricsRig(t, holdfast.EngineAuto, holdfast.Policy{IdleTimeout: time.Minute},
-		admin.WithVersion("holdfast test"), admin.WithRefresh(100*time.Millisecond))
+		admin.WithVersion("holdfast test"), admin.WithRefresh(100*time.Millisecond), admin.WithHandler("GET /extra", extra))
 	page := openBrowser(t, chromium, r.adminURL)
 
 	page.waitFor("the first frame, with no connection open",
 		`holdfastLive.frames > 0 && !$("noConns").hidden && $("sentence").textContent.startsWith("No connection")`)
 	page.waitFor("the version, engine and policy",
-		`$("version").textContent === "holdfast test" && $("engine").textContent !== "–" && $("policy").textContent.includes("idle timeout")`)
+		`$("version").textContent === "holdfast test" && $("engine").textContent !== "–" && $("policy").textContent.includes("idle timeout") && `+
+			`["stats", "connections", "info", "metrics", "extra"].every(p => document.querySelector('footer a[href="' + p + '"]'))`)
 
 	// Three connections: 5 requests, 1, 2.
 	get := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"holdfast"
@@ -17,6 +18,8 @@ type info struct {
 	// Policy is the keep-alive policy in force, as the page lists it;
 	// empty when the source is not a *holdfast.Server.
 	Policy []setting `json:"policy,omitempty"`
+	// Links are the endpoints options added that the page links to.
+	Links []string `json:"links,omitempty"`
 
 	policy *holdfast.Policy // resolved; nil when unknown
 }
@@ -29,6 +32,11 @@ type setting struct {
 
 func newInfo(src Source, cfg *config) *info {
 	in := &info{Version: cfg.version, Started: cfg.started}
+	for _, rt := range cfg.routes {
+		if path, ok := strings.CutPrefix(rt.pattern, "GET /"); ok && path != "" && !strings.ContainsAny(path, "{} ") {
+			in.Links = append(in.Links, path)
+		}
+	}
 	if srv, ok := src.(*holdfast.Server); ok {
 		pol := srv.Policy.Resolved()
 		in.policy = &pol

@@ -6,8 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,4 +352,41 @@ func sendAndRead(t *testing.T, c net.Conn, req string) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+}
+
+// The alerting rules docs/metrics.md gives are valid Prometheus rules,
+// and name only metrics that exist.
+func TestDocumentedRules(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian package prometheus)")
+	}
+	doc, err := os.ReadFile("../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := bytes.Cut(doc, []byte("```yaml\n"))
+	rules, _, closed := bytes.Cut(rest, []byte("```"))
+	if !ok || !closed {
+		t.Fatal("no yaml block in docs/metrics.md")
+	}
+	path := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(path, rules, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	known := map[string]bool{}
+	r := newMetricsRig(t, holdfast.EngineAuto, holdfast.Policy{}, admin.WithTransport("app", &client.Transport{}))
+	for name := range r.scrape(t).families {
+		known[name] = true
+	}
+	known["holdfast_upstream_up"] = true // sent only for upstreams a health check watches
+	for _, name := range regexp.MustCompile(`holdfast_[a-z_]+`).FindAllString(string(rules), -1) {
+		if base := strings.TrimSuffix(name, "_bucket"); !known[base] {
+			t.Errorf("the rules name %s, which /metrics does not have", name)
+		}
+	}
 }

@@ -229,6 +229,11 @@ function renderCloses(closed) {
 function renderInfo(info) {
   setText($("version"), info.version || "");
   setText($("engine"), info.engine || "–");
+  const links = $("links");
+  links.replaceChildren();
+  for (const path of info.links || []) {
+    links.append(" · ", Object.assign(document.createElement("a"), { href: path, textContent: "/" + path }));
+  }
   const dl = $("policy");
   dl.replaceChildren();
   if (!info.policy || info.policy.length === 0) { dl.append(Object.assign(document.createElement("dd"), { textContent: "not known for this source" })); return; }
