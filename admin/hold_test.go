@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,6 +24,10 @@ const holdEnv = "HOLDFAST_ADMIN_TEST_HOLD" // "ADDR N" makes the test binary a h
 // the rest of the test; each has sent nothing.
 func holdConns(t testing.TB, addr string, n int) {
 	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < uint64(n)+1000 {
+		t.Skipf("holding %d connections needs %d open files (RLIMIT_NOFILE %d)", n, n+1000, lim.Cur)
+	}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), holdEnv+"="+addr+" "+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()

@@ -167,15 +167,7 @@ func TestMetricsPromtoolCheck(t *testing.T) {
 		tr := &client.Transport{}
 		defer tr.CloseIdleConnections()
 		r := newMetricsRig(t, e, holdfast.Policy{}, admin.WithTransport("app", tr), admin.WithVersion("test"))
-		hc := &http.Client{Transport: tr}
-		for range 3 {
-			resp, err := hc.Get("http://" + r.appAddr + "/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
+		getThrough(t, tr, "http://"+r.appAddr+"/", 3)
 		s := r.scrape(t)
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = bytes.NewReader(s.raw)
@@ -307,15 +299,7 @@ func TestMetricsUpstream(t *testing.T) {
 	tr := &client.Transport{}
 	defer tr.CloseIdleConnections()
 	r := newMetricsRig(t, holdfast.EngineAuto, holdfast.Policy{}, admin.WithTransport("app", tr))
-	hc := &http.Client{Transport: tr}
-	for range 3 {
-		resp, err := hc.Get("http://" + r.appAddr + "/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
+	getThrough(t, tr, "http://"+r.appAddr+"/", 3)
 	s := r.scrape(t)
 	for name, want := range map[string]float64{
 		"holdfast_upstream_requests_total":           3,
@@ -336,6 +320,21 @@ func TestMetricsUpstream(t *testing.T) {
 	}
 	if _, ok := s.families["holdfast_upstream_up"]; ok {
 		t.Error("an upstream with no health check has an up metric")
+	}
+}
+
+// getThrough GETs url n times through a client Transport, reading each
+// response to its end so that its connection is reused.
+func getThrough(t *testing.T, tr *client.Transport, url string, n int) {
+	t.Helper()
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	for range n {
+		resp, err := hc.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	}
 }
 
