@@ -153,9 +153,7 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 	if idle {
 		g.endHeadWait()
 		hw.started = time.Now()
-		if n > 0 && c.nreq.Load() > 0 {
-			g.observeIdle(int64(hw.started.Sub(epoch)))
-		}
+		g.idleEnded(n, hw.started)
 	}
 	if n > 0 {
 		return true // an error after data shows again on the next read
@@ -164,11 +162,13 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 	return false
 }
 
-// observeIdle counts the idle time that ended at now (monotonic ns) with
-// the first byte of a request on a kept connection.
-func (g *goroutineConn) observeIdle(now int64) {
-	idle := uint64(max(now-g.idleFrom.Load(), 0))
-	g.shard.idle.observe(secondsBucket(idle), idle)
+// idleEnded counts, when the idle wait read n > 0 bytes at t on a kept
+// connection, how long it sat idle.
+func (g *goroutineConn) idleEnded(n int, t time.Time) {
+	if n > 0 && g.nreq.Load() > 0 {
+		idle := uint64(max(int64(t.Sub(epoch))-g.idleFrom.Load(), 0))
+		g.shard.idle.observe(secondsBucket(idle), idle)
+	}
 }
 
 // beginHeadWait marks the start of a wait for a new request; it reports

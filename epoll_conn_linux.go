@@ -203,10 +203,7 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 // read on.
 func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
-		if c.nreq.Load() > 0 { // a kept connection's idle time ends
-			idle := uint64(max(now-c.idleFrom.Load(), 0))
-			l.tally.idle.observe(secondsBucket(idle), idle)
-		}
+		l.idleEnded(c, now)
 		c.attachExchange(c)
 		c.ex.in.append(buf[:n])
 	} else {
@@ -235,6 +232,15 @@ func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64
 	// peer hung up: no edge will say it again, and the next read sees the
 	// end of input (or the error) and closes.
 	return n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0
+}
+
+// idleEnded counts, when the first bytes of a head arrive at now on a
+// kept connection, how long it sat idle.
+func (l *loop) idleEnded(c *loopConn, now int64) {
+	if c.nreq.Load() > 0 {
+		idle := uint64(max(now-c.idleFrom.Load(), 0))
+		l.tally.idle.observe(secondsBucket(idle), idle)
+	}
 }
 
 // headFailed closes a connection whose wait for a request head ended
