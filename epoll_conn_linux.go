@@ -178,7 +178,7 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 			}
 			buf = c.ex.in.space()
 		}
-		n, err := nbRead(c.fd, buf)
+		n, err := readFD(c.fd, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -375,7 +375,7 @@ func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 func (l *loop) lingerRead(c *loopConn, now int64) {
 	l.own()
 	for {
-		n, err := nbRead(c.fd, l.buf)
+		n, err := readFD(c.fd, l.buf)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -395,7 +395,7 @@ func (l *loop) lingerRead(c *loopConn, now int64) {
 // destroy closes the socket and forgets the connection.
 func (l *loop) destroy(c *loopConn) {
 	l.unregister(c)
-	nbClose(c.fd)
+	closeFD(c.fd)
 	c.releaseExchange()
 	l.forget(c, monotime())
 }

@@ -15,7 +15,7 @@ import (
 // (entersyscall, exitsyscall) saves a few hundred nanoseconds per request.
 // The errors are unix.Errno values, as x/sys/unix returns them.
 
-func nbRead(fd int, p []byte) (int, error) {
+func readFD(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -23,7 +23,7 @@ func nbRead(fd int, p []byte) (int, error) {
 	return sysResult(n, e)
 }
 
-func nbWrite(fd int, p []byte) (int, error) {
+func writeFD(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -31,8 +31,8 @@ func nbWrite(fd int, p []byte) (int, error) {
 	return sysResult(n, e)
 }
 
-// nbWritev writes a then b (both non-empty) in one call.
-func nbWritev(fd int, a, b []byte) (int, error) {
+// writevFD writes a then b (both non-empty) in one call.
+func writevFD(fd int, a, b []byte) (int, error) {
 	iov := [2]unix.Iovec{{Base: &a[0]}, {Base: &b[0]}}
 	iov[0].SetLen(len(a))
 	iov[1].SetLen(len(b))
@@ -40,8 +40,8 @@ func nbWritev(fd int, a, b []byte) (int, error) {
 	return sysResult(n, e)
 }
 
-// nbClose closes a socket without SO_LINGER, which returns at once.
-func nbClose(fd int) {
+// closeFD closes a socket without SO_LINGER, which returns at once.
+func closeFD(fd int) {
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
 

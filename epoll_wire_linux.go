@@ -95,7 +95,7 @@ func (c *loopConn) wait(mask uint32, d time.Duration) error {
 func (c *loopConn) readBody(p []byte) (int, error) {
 	for {
 		c.events.And(^uint32(readReady))
-		n, err := nbRead(c.fd, p)
+		n, err := readFD(c.fd, p)
 		switch {
 		case err == nil && n > 0:
 			if n == len(p) {
@@ -119,7 +119,7 @@ func (c *loopConn) write(p []byte) (int, error) {
 	total := 0
 	for total < len(p) {
 		c.events.And(^uint32(epoll.Out))
-		n, err := nbWrite(c.fd, p[total:])
+		n, err := writeFD(c.fd, p[total:])
 		if n > 0 {
 			total += n
 		}
@@ -160,7 +160,7 @@ func (c *loopConn) writev(a, b []byte) (int64, error) {
 		n, err := c.write(a)
 		return int64(n), err
 	}
-	n, err := nbWritev(c.fd, a, b)
+	n, err := writevFD(c.fd, a, b)
 	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 		return 0, sockopt.DiagnoseFD(os.NewSyscallError("writev", err), c.fd)
 	}

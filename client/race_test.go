@@ -3,15 +3,8 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,79 +27,11 @@ func relayURL(t testing.TB, addr string) string {
 	return "http://" + testrig.NewRelay(t, addr, testrig.RaceDelay).Addr()
 }
 
-// raceResult counts what a race run saw.
-type raceResult struct {
-	requests, failures atomic.Int64
-	firstErr           atomic.Value
-}
-
-// runRace sends n requests (GET and PUT) from callers goroutines spaced
-// 0.85–1.15 × idle apart, and counts the failures.
-func runRace(t testing.TB, rt http.RoundTripper, url string, n, callers int, idle time.Duration) *raceResult {
-	res := &raceResult{}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	var wg sync.WaitGroup
-	for g := 0; g < callers; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := g; i < n && ctx.Err() == nil; i += callers {
-				// Start the callers out of step, then keep each one's spacing.
-				f := 0.85 + 0.3*rand.Float64()
-				if i == g {
-					f = rand.Float64()
-				}
-				time.Sleep(time.Duration(f * float64(idle)))
-				res.requests.Add(1)
-				if err := raceRequest(ctx, rt, url, i); err != nil {
-					res.failures.Add(1)
-					res.firstErr.CompareAndSwap(nil, err)
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
-	return res
-}
-
-func raceRequest(ctx context.Context, rt http.RoundTripper, url string, i int) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	method, body := "GET", io.Reader(nil)
-	if i%2 == 1 {
-		method, body = "PUT", strings.NewReader("payload-"+strconv.Itoa(i))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return err
-	}
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "ok") {
-		return fmt.Errorf("%s: status %d, body %q", method, resp.StatusCode, b)
-	}
-	return nil
-}
-
 // raceServers starts the servers under test, each behind its own relay,
 // and returns their URLs by name.
 func raceServers(t *testing.T, idle time.Duration) map[string]string {
 	urls := map[string]string{}
-	srv := &http.Server{
-		IdleTimeout: idle,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			w.Write([]byte("ok\n"))
-		}),
-	}
+	srv := &http.Server{IdleTimeout: idle, Handler: testrig.RaceHandler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -140,47 +65,22 @@ func TestTransportReuseRace(t *testing.T) {
 			}
 			tr := &Transport{}
 			defer tr.CloseIdleConnections()
-			start := time.Now()
-			res := runRace(t, tr, url, n, callers, raceIdle)
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			defer cancel()
+			res := testrig.RunRace(ctx, tr, testrig.Race{URL: url, Requests: n, Callers: callers, Idle: raceIdle})
 			st := tr.Stats()
 			t.Logf("holdfast vs %s: %d requests in %v, %d failed; dials %d, reuses %d, stale discarded %d, reuse failures %d, retries %d",
-				name, res.requests.Load(), time.Since(start).Round(time.Millisecond), res.failures.Load(),
+				name, res.Requests, res.Took.Round(time.Millisecond), res.Failures,
 				st.Dials, st.Reuses, st.Closed[CloseStale], st.ReuseFailures, st.Retries)
-			if res.requests.Load() != int64(n) {
-				t.Errorf("only %d of %d requests ran", res.requests.Load(), n)
+			if res.Requests != int64(n) {
+				t.Errorf("only %d of %d requests ran", res.Requests, n)
 			}
-			if f := res.failures.Load(); f != 0 {
-				t.Errorf("%d requests failed, the first with: %v", f, res.firstErr.Load())
+			if res.Failures != 0 {
+				t.Errorf("%d requests failed (%v), the first with: %v", res.Failures, res.Kinds, res.First)
 			}
 			if st.Reuses == 0 || st.Closed[CloseStale]+st.Retries == 0 {
 				t.Errorf("the run did not race: reuses %d, stale %d, retries %d", st.Reuses, st.Closed[CloseStale], st.Retries)
 			}
-		})
-	}
-}
-
-// TestTransportReuseRaceNetHTTPBaseline runs the same loop through
-// net/http's Transport and logs its failures: a measurement, not an
-// assertion. It runs only with HOLDFAST_BASELINE=1 (it takes as long as
-// TestTransportReuseRace).
-func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
-	if os.Getenv("HOLDFAST_BASELINE") == "" {
-		t.Skip("set HOLDFAST_BASELINE=1 to measure net/http's Transport in the reuse race")
-	}
-	testrig.CheckLeaks(t)
-	n, callers := raceRequests, raceCallers
-	if testing.Short() {
-		n, callers = 200, 16
-	}
-	for name, url := range raceServers(t, raceIdle) {
-		t.Run(name, func(t *testing.T) {
-			if url == "" {
-				t.Skip("nginx binary not found (apt-get install nginx-light)")
-			}
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
-			defer tr.CloseIdleConnections()
-			res := runRace(t, tr, url, n, callers, raceIdle)
-			t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())
 		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"holdfast/client"
 	"holdfast/compare/internal/report"
+	"holdfast/internal/testrig"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -178,8 +180,8 @@ func TestRaceKind(t *testing.T) {
 	if got := kindList(map[string]int{"EOF": 2, "connection reset": 5, "a": 2}); got != "connection reset 5, EOF 2, a 2" {
 		t.Errorf("kindList = %q", got)
 	}
-	if raceMethod(0) != "GET" || raceMethod(1) != "PUT" {
-		t.Error("raceMethod does not alternate GET and PUT")
+	if testrig.RaceMethod(0) != "GET" || testrig.RaceMethod(1) != "PUT" {
+		t.Error("RaceMethod does not alternate GET and PUT")
 	}
 }
 
@@ -222,19 +224,20 @@ func TestRunChild(t *testing.T) {
 // TestRaceLoop runs a small reuse-race loop against a server that keeps
 // connections: every request succeeds, and later ones reuse connections.
 func TestRaceLoop(t *testing.T) {
-	srv := hello(t)
+	srv := httptest.NewServer(testrig.RaceHandler)
+	t.Cleanup(srv.Close)
 	for _, tr := range raceTransports {
 		rt, stats, closeIdle := tr.make()
-		r := raceLoop(rt, srv.URL+"/", 16, 4, 20*time.Millisecond)
+		r := testrig.RunRace(context.Background(), rt, testrig.Race{URL: srv.URL + "/", Requests: 16, Callers: 4, Idle: 20 * time.Millisecond})
 		stats()
 		closeIdle()
-		if r.requests != 16 || r.failures != 0 || r.reused == 0 {
+		if r.Requests != 16 || r.Failures != 0 || r.Reused == 0 {
 			t.Errorf("%s: %+v", tr.name, r)
 		}
 	}
 	md := raceMarkdown(config{raceRequests: 16, raceCallers: 4, raceIdle: 20 * time.Millisecond, raceRounds: 1},
 		[]raceTarget{{name: "x", about: "test"}},
-		map[string][]raceRun{"x\x00" + raceTransports[0].name: {{requests: 16, failures: 2, kinds: map[string]int{"PUT EOF": 2}, first: "EOF"}}},
+		map[string][]raceRun{"x\x00" + raceTransports[0].name: {{RaceResult: testrig.RaceResult{Requests: 16, Failures: 2, Kinds: map[string]int{"PUT EOF": 2}, First: io.EOF}}}},
 		time.Unix(0, 0).UTC())
 	if !strings.Contains(md, "| x (test) | net/http Transport | 16 | 2 | 2 | 12.50% | 0 | PUT EOF 2 |") {
 		t.Errorf("race markdown:\n%s", md)

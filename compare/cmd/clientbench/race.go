@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"holdfast/client"
@@ -62,13 +56,10 @@ var raceTransports = []raceTransport{
 	}},
 }
 
-// raceRun is what one run saw.
+// raceRun is what one run saw, and what the transport said of its pool.
 type raceRun struct {
-	requests, failures, reused int64
-	kinds                      map[string]int
-	first                      string
-	stats                      string
-	took                       time.Duration
+	testrig.RaceResult
+	stats string
 }
 
 func runRaceReport(cfg config) error {
@@ -87,12 +78,14 @@ func runRaceReport(cfg config) error {
 			for _, i := range rotation(len(raceTransports), round) {
 				tr := raceTransports[i]
 				rt, stats, closeIdle := tr.make()
-				r := raceLoop(rt, t.url, cfg.raceRequests, cfg.raceCallers, cfg.raceIdle)
+				r := raceRun{RaceResult: testrig.RunRace(context.Background(), rt, testrig.Race{
+					URL: t.url, Requests: cfg.raceRequests, Callers: cfg.raceCallers, Idle: cfg.raceIdle, Kind: raceKind,
+				})}
 				r.stats = stats()
 				closeIdle()
 				runs[t.name+"\x00"+tr.name] = append(runs[t.name+"\x00"+tr.name], r)
 				fmt.Fprintf(os.Stderr, "clientbench: race round %d, %s via %s: %d requests, %d failed, %d on reused connections (%v) %s\n",
-					round+1, t.name, tr.name, r.requests, r.failures, r.reused, r.took.Round(time.Millisecond), r.stats)
+					round+1, t.name, tr.name, r.Requests, r.Failures, r.Reused, r.Took.Round(time.Millisecond), r.stats)
 			}
 		}
 	}
@@ -114,13 +107,7 @@ func runRaceReport(cfg config) error {
 // connections after idle, each behind its own relay.
 func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 	var out []raceTarget
-	srv := &http.Server{
-		IdleTimeout: idle,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			w.Write([]byte("ok\n"))
-		}),
-	}
+	srv := &http.Server{IdleTimeout: idle, Handler: testrig.RaceHandler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -134,7 +121,7 @@ func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 	out = append(out, raceTarget{name: "net/http server", about: fmt.Sprintf("http.Server{IdleTimeout: %v}", idle),
 		url: "http://" + rl.Addr() + "/", stop: func() { rl.Close(); srv.Close() }})
 
-	n, err := testrig.RunNginx(testrig.NginxConfig{KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
+	n, err := testrig.RunNginx(testrig.NginxConfig{Body: "ok\n", KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
 	if err != nil {
 		return out, err
 	}
@@ -148,104 +135,13 @@ func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
 	return out, nil
 }
 
-// raceLoop sends n requests from callers goroutines, each caller's
-// requests spaced 0.85–1.15 × idle apart (the first after a random part of
-// idle, so that the callers are out of step), and counts the failures.
-func raceLoop(rt http.RoundTripper, url string, n, callers int, idle time.Duration) raceRun {
-	start := time.Now()
-	var requests, failures, reused atomic.Int64
-	var mu sync.Mutex // guards kinds and first
-	kinds := map[string]int{}
-	first := ""
-	var wg sync.WaitGroup
-	for g := 0; g < callers; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := g; i < n; i += callers {
-				f := 0.85 + 0.3*rand.Float64()
-				if i == g {
-					f = rand.Float64()
-				}
-				time.Sleep(time.Duration(f * float64(idle)))
-				requests.Add(1)
-				wasReused, err := raceRequest(rt, url, i)
-				if wasReused {
-					reused.Add(1)
-				}
-				if err != nil {
-					failures.Add(1)
-					mu.Lock()
-					kinds[raceMethod(i)+" "+raceKind(err)]++
-					if first == "" {
-						first = err.Error()
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return raceRun{requests: requests.Load(), failures: failures.Load(), reused: reused.Load(),
-		kinds: kinds, first: first, took: time.Since(start)}
-}
-
-// raceRequest sends request i: a GET when i is even, else a PUT with a
-// small body (replayable: NewRequest sets GetBody for a strings.Reader).
-func raceRequest(rt http.RoundTripper, url string, i int) (reused bool, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused },
-	})
-	method, body := raceMethod(i), io.Reader(nil)
-	if method == "PUT" {
-		body = strings.NewReader("payload-" + strconv.Itoa(i))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return false, err
-	}
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		return reused, err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return reused, fmt.Errorf("%s: reading body: %w", method, err)
-	}
-	if resp.StatusCode != 200 {
-		return reused, fmt.Errorf("%s: status %d", method, resp.StatusCode)
-	}
-	return reused, nil
-}
-
-// raceMethod is request i's method: GET and PUT alternate.
-func raceMethod(i int) string {
-	if i%2 == 1 {
-		return "PUT"
-	}
-	return "GET"
-}
-
-// raceKind sorts a failure into a few kinds for the report.
+// raceKind sorts a failure for the report, naming the holdfast client's
+// refusal to retry.
 func raceKind(err error) string {
-	msg := err.Error()
-	switch {
-	case errors.Is(err, client.ErrReusedConnClosed):
+	if errors.Is(err, client.ErrReusedConnClosed) {
 		return "reused connection closed, not retried"
-	case strings.Contains(msg, "server closed idle connection"):
-		return "server closed idle connection"
-	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "connection reset"):
-		return "connection reset"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(msg, "EOF"):
-		return "EOF"
-	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout"):
-		return "timeout"
-	case strings.Contains(msg, "status "):
-		return "bad status"
 	}
-	return "other"
+	return testrig.RaceKind(err)
 }
 
 func raceMarkdown(cfg config, targets []raceTarget, runs map[string][]raceRun, now time.Time) string {
@@ -268,13 +164,13 @@ func raceMarkdown(cfg config, targets []raceTarget, runs map[string][]raceRun, n
 			var per []string
 			kinds := map[string]int{}
 			for i, r := range rs {
-				req, fail, reused = req+r.requests, fail+r.failures, reused+r.reused
-				per = append(per, strconv.FormatInt(r.failures, 10))
-				for k, v := range r.kinds {
+				req, fail, reused = req+r.Requests, fail+r.Failures, reused+r.Reused
+				per = append(per, strconv.FormatInt(r.Failures, 10))
+				for k, v := range r.Kinds {
 					kinds[k] += v
 				}
-				if r.first != "" {
-					details = append(details, fmt.Sprintf("%s via %s, round %d, first failure: %s", t.name, tr.name, i+1, r.first))
+				if r.First != nil {
+					details = append(details, fmt.Sprintf("%s via %s, round %d, first failure: %v", t.name, tr.name, i+1, r.First))
 				}
 				if r.stats != "" {
 					details = append(details, fmt.Sprintf("%s via %s, round %d: %s", t.name, tr.name, i+1, r.stats))
