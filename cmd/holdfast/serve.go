@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -19,21 +20,26 @@ import (
 
 // serveConfig is what the serve flags set.
 type serveConfig struct {
-	listen, admin, accessLog, engine string
-	drainTimeout                     time.Duration
-	noKeepAlive, noAdvertise         bool
-	noTCPKeepAlive, classicTCP       bool
-	policy                           holdfast.Policy
-	maxBody                          int64
-	dir                              string
+	listen, admin, engine      string
+	accessLog, connectionLog   string
+	logFormat, logLevel        string
+	drainTimeout               time.Duration
+	noKeepAlive, noAdvertise   bool
+	noTCPKeepAlive, classicTCP bool
+	policy                     holdfast.Policy
+	maxBody                    int64
+	dir                        string
 }
 
 func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	p := &cfg.policy
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "`ADDR` to serve on (host:port; port 0 picks a free one)")
-	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (/stats, /connections, live page at /); off unless given")
-	fs.StringVar(&cfg.accessLog, "access-log", "", "write an access log line per request to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (live page at /, /metrics, /stats, /connections); off unless given")
+	fs.StringVar(&cfg.accessLog, "access-log", "", "write a line per request, with its connection, number on it and reuse, to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.connectionLog, "connection-log", "", "write a line per connection as it closes (reason, age, requests, bytes) to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "`FORMAT` of every log: text (key=value) or json")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "least `LEVEL` of the error log (standard error): debug, info, warn or error")
 	fs.StringVar(&cfg.engine, "engine", "auto", "connection `ENGINE`: auto, goroutine or epoll (Linux)")
 	durationVar(fs, &p.IdleTimeout, "idle-timeout", holdfast.DefaultIdleTimeout, "hold time of an idle keep-alive connection (0: no limit)")
 	durationVar(fs, &p.HeaderTimeout, "header-timeout", holdfast.DefaultHeaderTimeout, "a started request head must complete within this, else 408 (0: no limit)")
@@ -118,29 +124,32 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	if _, err := holdfast.ParseEngine(cfg.engine); err != nil {
 		return nil, fmt.Errorf("--engine %s: want auto, goroutine or epoll", cfg.engine)
 	}
+	if err := checkLogFlags(cfg); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
 // serve runs the server until ctx ends, then drains it.
 func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
+	started := time.Now()
 	srv, err := newServer(cfg)
 	if err != nil {
 		return err
 	}
-	if cfg.accessLog != "" {
-		closeLog, err := openAccessLog(srv, cfg.accessLog)
-		if err != nil {
-			return err
-		}
-		defer closeLog()
+	logs, err := openLogs(cfg, log)
+	if err != nil {
+		return err
 	}
+	defer logs.close()
+	srv.ErrorLog, srv.AccessLog, srv.ConnectionLog = logs.errors, logs.access, logs.connections
 	l, err := holdfast.Listen(cfg.listen)
 	if err != nil {
 		return err
 	}
 	var adminSrv *holdfast.Server
 	if cfg.admin != "" {
-		if adminSrv, err = startAdmin(cfg.admin, srv, log); err != nil {
+		if adminSrv, err = startAdmin(cfg.admin, srv, started, log); err != nil {
 			l.Close()
 			return err
 		}
@@ -234,26 +243,15 @@ func limitText(d time.Duration) string {
 	return d.String()
 }
 
-func openAccessLog(srv *holdfast.Server, path string) (func(), error) {
-	if path == "-" {
-		srv.AccessLog = os.Stdout
-		return func() {}, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	srv.AccessLog = f
-	return func() { f.Close() }, nil
-}
-
-func startAdmin(addr string, srv *holdfast.Server, log io.Writer) (*holdfast.Server, error) {
+func startAdmin(addr string, srv *holdfast.Server, started time.Time, log io.Writer) (*holdfast.Server, error) {
 	l, err := holdfast.Listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--admin: %w", err)
 	}
-	a := &holdfast.Server{Handler: admin.Handler(srv)}
+	info, _ := debug.ReadBuildInfo()
+	h := admin.Handler(srv, admin.WithVersion(versionLine(info)), admin.WithStartTime(started))
+	a := &holdfast.Server{Handler: h, ErrorLog: srv.ErrorLog}
 	go a.Serve(l)
-	fmt.Fprintf(log, "holdfast: admin on http://%s (/stats, /connections, live page at /)\n", l.Addr())
+	fmt.Fprintf(log, "holdfast: admin on http://%s (live page at /, /metrics, /stats, /connections)\n", l.Addr())
 	return a, nil
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"io"
-	"log"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"holdfast"
+	"holdfast/admin"
 )
 
 func init() { servers["holdfast"] = serveHoldfast }
@@ -18,12 +18,15 @@ func init() { servers["holdfast"] = serveHoldfast }
 //     here; net/http, fasthttp and nbio have no per-connection cap.
 //   - IdleTimeout 300s (default 75s) like nginx's keepalive_timeout here, so
 //     the idle scenario never meets it.
+//
+// With -admin it also serves the admin listener (/metrics, the live page)
+// on that address, for the harness's "+metrics" runs.
 func serveHoldfast(o options) error {
 	srv := &holdfast.Server{
 		Addr:     o.addr,
 		Handler:  http.HandlerFunc(hello),
 		Policy:   holdfast.Policy{MaxRequests: 100000, IdleTimeout: 300 * time.Second},
-		ErrorLog: log.New(io.Discard, "", 0),
+		ErrorLog: slog.New(slog.DiscardHandler),
 	}
 	if o.engine != "" {
 		eng, err := holdfast.ParseEngine(o.engine)
@@ -31,6 +34,10 @@ func serveHoldfast(o options) error {
 			return err
 		}
 		srv.Engine = eng
+	}
+	if o.admin != "" {
+		a := &holdfast.Server{Addr: o.admin, Handler: admin.Handler(srv), ErrorLog: srv.ErrorLog}
+		go a.ListenAndServe()
 	}
 	return srv.ListenAndServe()
 }

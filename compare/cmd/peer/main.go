@@ -22,6 +22,7 @@ var helloBody = []byte("Hello, World!")
 type options struct {
 	addr   string
 	engine string // holdfast only; passed through to holdfast.ParseEngine
+	admin  string // holdfast only: the admin listener's address (/metrics)
 }
 
 // servers maps a -server name to its serve function; each server's file
@@ -34,6 +35,7 @@ func main() {
 	name := flag.String("server", "", "server to run: "+strings.Join(names(), ", "))
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast only)")
+	flag.StringVar(&o.admin, "admin", "", "holdfast only: serve the admin listener (/metrics, live page) on this address")
 	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
 	flag.Parse()
 
