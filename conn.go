@@ -57,8 +57,7 @@ func (c *conn) init(s *Server, remote string) {
 	c.remote = remote
 	c.created = monotime()
 	c.idleFrom.Store(c.created)
-	s.stats.accepted.Add(1)
-	s.stats.open.Add(1)
+	s.live.Add(1)
 }
 
 // The connection is the parent context of its requests: it carries the
@@ -206,18 +205,17 @@ func (c *conn) setReason(r CloseReason) {
 	}
 }
 
-// countIn and countOut keep the byte counters.
+// countIn and countOut keep the byte counters: the connection's own,
+// which its shard adds up (see tally.go).
 func (c *conn) countIn(n int) {
 	if n > 0 {
 		c.bytesIn.Add(uint64(n))
-		c.srv.stats.bytesIn.Add(uint64(n))
 	}
 }
 
 func (c *conn) countOut(n int) {
 	if n > 0 {
 		c.bytesOut.Add(uint64(n))
-		c.srv.stats.bytesOut.Add(uint64(n))
 	}
 }
 
@@ -251,15 +249,11 @@ func (c *conn) writeThrough(p []byte) error {
 	return err
 }
 
-// closed accounts for a connection whose socket the engine has closed (or
-// handed to a handler that hijacked it).
-func (c *conn) closed() {
-	if c.hijacked {
-		c.srv.stats.open.Add(-1)
-	} else {
-		c.setState(StateClosed)
-		c.srv.stats.connClosed(c.reason, uint64(c.nreq.Load()))
-	}
+// gone ends the server's part in a connection whose socket the engine
+// has closed (or handed to a handler that hijacked it), once its shard has
+// accounted for it: the connection log's record, and Shutdown's count.
+func (c *conn) gone(now int64) {
+	c.logClose(now)
 	c.srv.connGone()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -43,11 +44,7 @@ func (c *conn) serveParsed(headLen int) bool {
 // input buffer.
 func (c *conn) serveRequest(raw []byte) bool {
 	c.setState(StateHandling)
-	n := c.nreq.Add(1)
-	c.srv.stats.requests.Add(1)
-	if n > 1 {
-		c.srv.stats.reused.Add(1)
-	}
+	c.nreq.Add(1)
 	ex := c.ex
 	var start time.Time
 	if c.srv.AccessLog != nil {
@@ -128,7 +125,8 @@ func (c *conn) handlerPanicked(w *response, req *http.Request, v any) {
 	if v != http.ErrAbortHandler {
 		buf := make([]byte, 64<<10)
 		buf = buf[:runtime.Stack(buf, false)]
-		c.srv.logf("panic serving %s %s for %s: %v\n%s", req.Method, req.RequestURI, c.remote, v, buf)
+		c.srv.logError("handler panic", "method", req.Method, "target", req.RequestURI, "remote", c.remote,
+			"conn", c.id, "panic", fmt.Sprint(v), "stack", string(buf))
 	}
 	c.setReason(CloseHandlerPanic)
 	if w.hijacked {
@@ -261,45 +259,6 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c.ex.in.release()
 	return nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(nc)), nil
-}
-
-// logAccess writes the access log line: who, what, the answer, and the
-// connection's part in it (its ID, the request's number on it, kept or
-// closed and why).
-func (c *conn) logAccess(req *http.Request, w *response, start time.Time, keep bool) {
-	if c.srv.AccessLog == nil {
-		return
-	}
-	b := make([]byte, 0, 256)
-	b = append(b, c.remote...)
-	b = append(b, " ["...)
-	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
-	b = append(b, "] \""...)
-	b = append(b, req.Method...)
-	b = append(b, ' ')
-	b = append(b, req.RequestURI...)
-	b = append(b, ' ')
-	b = append(b, req.Proto...)
-	b = append(b, "\" "...)
-	b = strconv.AppendInt(b, int64(w.status), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, w.written, 10)
-	b = append(b, " conn="...)
-	b = strconv.AppendUint(b, c.id, 10)
-	b = append(b, " req="...)
-	b = strconv.AppendUint(b, uint64(c.nreq.Load()), 10)
-	b = append(b, " dur="...)
-	b = append(b, time.Since(start).Round(time.Microsecond).String()...)
-	if keep {
-		b = append(b, " keep\n"...)
-	} else {
-		b = append(b, " close="...)
-		b = append(b, c.reason.String()...)
-		b = append(b, '\n')
-	}
-	c.srv.logMu.Lock()
-	c.srv.AccessLog.Write(b)
-	c.srv.logMu.Unlock()
 }
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

@@ -12,5 +12,9 @@
 // HTTP/1.0 keeps it only with "Connection: keep-alive".
 //
 // Every connection's life is visible: its state (ConnState), the reason it
-// closed (CloseReason) and counters (Stats, Connections).
+// closed (CloseReason), counters and histograms gathered on demand without
+// costing the requests anything (Stats, Connections), and slog records of
+// each request and each connection's end (AccessLog, ConnectionLog).
+// Package holdfast/admin serves them, with Prometheus metrics (package
+// holdfast/metrics) and a live page.
 package holdfast

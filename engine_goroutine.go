@@ -25,7 +25,8 @@ type goroutineConn struct {
 	mu          sync.Mutex
 	waitingHead bool // guarded by mu
 
-	bg bgRead // owned by the serve goroutine, and by the reader while active
+	bg    bgRead     // owned by the serve goroutine, and by the reader while active
+	shard *connShard // read-only: where the connection is counted
 }
 
 // acceptLoop accepts connections on l, one goroutine each.
@@ -43,17 +44,17 @@ func (s *Server) acceptLoop(l net.Listener) error {
 			// Out of file descriptors or similar: wait for some to be
 			// released instead of spinning, as net/http does.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf("accept error: %v; retrying in %v", err, backoff)
+			s.logError("accept failed; retrying", "err", err, "backoff", backoff)
 			time.Sleep(backoff)
 			continue
 		}
 		backoff = 0
 		g := &goroutineConn{nc: nc}
 		g.init(s, nc.RemoteAddr().String())
-		if !s.trackConn(g, true) {
+		g.shard = s.shardOf(g.id)
+		if !g.shard.admit(g) {
 			nc.Close()
-			g.setReason(CloseShutdown)
-			g.closed()
+			g.gone(monotime())
 			return ErrServerClosed
 		}
 		go g.serve()
@@ -65,7 +66,7 @@ func (g *goroutineConn) serve() {
 	c := &g.conn
 	defer g.finish()
 	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
-		c.srv.logf("setting socket options on %s: %v", c.remote, err)
+		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
 	for {
@@ -89,8 +90,9 @@ func (g *goroutineConn) finish() {
 		g.nc.Close()
 	}
 	c.releaseExchange()
-	c.srv.trackConn(g, false)
-	c.closed()
+	now := monotime()
+	g.shard.remove(g, now)
+	c.gone(now)
 }
 
 // headWait tracks one wait for a request head.
@@ -151,12 +153,22 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 	if idle {
 		g.endHeadWait()
 		hw.started = time.Now()
+		g.idleEnded(n, hw.started)
 	}
 	if n > 0 {
 		return true // an error after data shows again on the next read
 	}
 	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), idle, idleReason)
 	return false
+}
+
+// idleEnded counts, when the idle wait read n > 0 bytes at t on a kept
+// connection, how long it sat idle.
+func (g *goroutineConn) idleEnded(n int, t time.Time) {
+	if n > 0 && g.nreq.Load() > 0 {
+		idle := uint64(max(int64(t.Sub(epoch))-g.idleFrom.Load(), 0))
+		g.shard.idle.observe(secondsBucket(idle), idle)
+	}
 }
 
 // beginHeadWait marks the start of a wait for a new request; it reports

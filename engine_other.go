@@ -24,3 +24,5 @@ func (s *Server) stopEngine() {}
 func (s *Server) abortEngine() {}
 
 func (s *Server) engineConnections(int64) []ConnInfo { return nil }
+
+func (s *Server) engineGather(*gathered) {}

@@ -75,10 +75,10 @@ func (l *loop) accept(lfd int, now int64) {
 		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
 			// Out of descriptors: stop accepting for a tick rather
 			// than spin on a listener that stays readable.
-			l.srv.logf("accept: %v; pausing", os.NewSyscallError("accept4", err))
+			l.srv.logError("accept failed; pausing", "err", os.NewSyscallError("accept4", err), "pause", acceptPause)
 			l.poll.Del(lfd)
 			l.paused = append(l.paused, lfd)
-			l.resumeAt = now + int64(100*time.Millisecond)
+			l.resumeAt = now + int64(acceptPause)
 		}
 		// Other errors mean the listener was closed: the kernel has
 		// already removed it from the epoll set.
@@ -86,27 +86,31 @@ func (l *loop) accept(lfd int, now int64) {
 	}
 }
 
+// acceptPause is how long a loop out of descriptors stops accepting.
+const acceptPause = 100 * time.Millisecond
+
 func (l *loop) newConn(fd int, remote string, now int64) {
 	c := &loopConn{l: l, fd: fd}
 	c.init(l.srv, remote)
+	l.tally.accepted++
 	if l.stopping || l.srv.closing.Load() {
 		unix.Close(fd)
 		c.setReason(CloseShutdown)
-		c.closed()
+		l.forget(c, now)
 		return
 	}
 	if err := l.setSockOpts(fd); err != nil {
-		l.srv.logf("setting socket options on %s: %v", c.remote, err)
+		l.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	// Writability is watched only once a write has to wait (watchOut):
 	// most connections never fill their send buffer, and each one
 	// registered for it costs an event at once (measured: 2 % of the CPU
 	// per connection under Connection: close).
 	if err := l.poll.Add(fd, readReady|epoll.Edge, tagConn); err != nil {
-		l.srv.logf("%v", err)
+		l.srv.logError("watching a connection failed", "remote", c.remote, "err", err)
 		unix.Close(fd)
 		c.setReason(CloseReadError)
-		c.closed()
+		l.forget(c, now)
 		return
 	}
 	l.register(c)
@@ -199,6 +203,7 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 // read on.
 func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
+		l.idleEnded(c, now)
 		c.attachExchange(c)
 		c.ex.in.append(buf[:n])
 	} else {
@@ -227,6 +232,15 @@ func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64
 	// peer hung up: no edge will say it again, and the next read sees the
 	// end of input (or the error) and closes.
 	return n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0
+}
+
+// idleEnded counts, when the first bytes of a head arrive at now on a
+// kept connection, how long it sat idle.
+func (l *loop) idleEnded(c *loopConn, now int64) {
+	if c.nreq.Load() > 0 {
+		idle := uint64(max(now-c.idleFrom.Load(), 0))
+		l.tally.idle.observe(secondsBucket(idle), idle)
+	}
 }
 
 // headFailed closes a connection whose wait for a request head ended
@@ -306,7 +320,7 @@ func (l *loop) apply(c *loopConn, kind msgKind, now int64, inline bool) {
 	case msgForget:
 		l.unregister(c)
 		unix.Close(c.fd) // the handler has its duplicate
-		c.closed()
+		l.forget(c, now)
 	}
 }
 
@@ -384,5 +398,13 @@ func (l *loop) destroy(c *loopConn) {
 	l.unregister(c)
 	closeFD(c.fd)
 	c.releaseExchange()
-	c.closed()
+	l.forget(c, monotime())
+}
+
+// forget accounts for a connection that left the loop, closed or
+// hijacked.
+func (l *loop) forget(c *loopConn, now int64) {
+	l.own()
+	c.account(&l.tally, now)
+	c.gone(now)
 }

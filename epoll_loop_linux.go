@@ -51,6 +51,7 @@ type loop struct {
 
 	userTimeoutPerConn bool // a listener refused TCP_USER_TIMEOUT: set it on each socket
 	stopping           bool // the server closes: exit once empty
+	tally              tally
 
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
@@ -87,6 +88,7 @@ type loopMsg struct {
 	c     *loopConn
 	fd    int
 	reply chan []ConnInfo // msgSnapshot
+	sums  chan gathered   // msgGather
 
 	perConn bool // msgListen: the listener refused TCP_USER_TIMEOUT
 }
@@ -102,6 +104,7 @@ const (
 	msgStop                    // the server closes
 	msgAbort                   // the server closes at once (Close)
 	msgSnapshot                // describe the connections, on reply
+	msgGather                  // add up the counts, on sums
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -203,7 +206,7 @@ func (l *loop) run() {
 		}
 		evs, err := l.wait(wake)
 		if err != nil && err != epoll.ErrTimeout {
-			l.srv.logf("epoll loop: %v", err)
+			l.srv.logError("epoll loop failed", "err", err)
 			l.exit()
 			return
 		}
@@ -380,6 +383,8 @@ func (l *loop) message(m loopMsg, now int64) {
 		l.abortAll(now)
 	case msgSnapshot:
 		m.reply <- l.snapshot(now)
+	case msgGather:
+		m.sums <- l.gather()
 	}
 }
 
@@ -407,6 +412,17 @@ func (l *loop) snapshot(now int64) []ConnInfo {
 		}
 	}
 	return infos
+}
+
+// gather adds up the loop's counts and its open connections' figures.
+func (l *loop) gather() gathered {
+	g := gathered{tally: l.tally}
+	for _, c := range l.conns {
+		if c != nil {
+			g.addOpen(&c.conn)
+		}
+	}
+	return g
 }
 
 // closeIdle closes every connection waiting for a request (Shutdown).
@@ -455,6 +471,6 @@ func (l *loop) unregister(c *loopConn) {
 // it. Closing the listener removes it from every epoll set.
 func (l *loop) listen(fd int) {
 	if err := l.poll.Add(fd, epoll.In|epoll.Exclusive, tagListener); err != nil && !l.srv.closing.Load() {
-		l.srv.logf("watching listener: %v", err)
+		l.srv.logError("watching a listener failed", "err", err)
 	}
 }

@@ -191,11 +191,34 @@ func (s *Server) engineConnections(int64) []ConnInfo {
 		l.post(loopMsg{kind: msgSnapshot, reply: reply})
 		select {
 		case got := <-reply:
-			infos = append(infos, got...)
+			if infos == nil {
+				infos = got // no copy when one loop has them all
+			} else {
+				infos = append(infos, got...)
+			}
 		case <-l.done:
 		}
 	}
 	return infos
+}
+
+// engineGather adds the loops' counts: each loop adds up its own, as only
+// it may look at them; a loop that has exited is read directly.
+func (s *Server) engineGather(into *gathered) {
+	for _, l := range s.loops() {
+		sums := make(chan gathered, 1)
+		l.post(loopMsg{kind: msgGather, sums: sums})
+		var g gathered
+		select {
+		case g = <-sums:
+		case <-l.done:
+			g = l.gather()
+		}
+		into.tally.add(&g.tally)
+		for i, n := range g.open {
+			into.open[i] += n
+		}
+	}
 }
 
 func (s *Server) loops() []*loop {

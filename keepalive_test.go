@@ -181,8 +181,8 @@ func TestMaxRequests(t *testing.T) {
 		}
 		c.expectClosed()
 		st := waitStats(t, ts.Server, "max-requests", closedBy(holdfast.CloseMaxRequests, 1))
-		if st.RequestsPerConnection[3].Count != 1 || st.RequestsPerConnection[3].Max != 4 {
-			t.Fatalf("histogram: %+v", st.RequestsPerConnection[:5])
+		if h := st.RequestsPerConnection; h.Count != 1 || h.Sum != 3 || h.Buckets[2].Count != 0 || h.Buckets[3].Count != 1 || h.Buckets[3].UpperBound != 4 {
+			t.Fatalf("histogram: %+v", h)
 		}
 	})
 }

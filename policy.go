@@ -181,3 +181,41 @@ func (p Policy) resolve() policy {
 		}.Resolve(),
 	}
 }
+
+// Resolved returns the policy in force under p: every field left to its
+// default holds the default's value, every Toggle is On or Off, and a
+// limit that is off is -1.
+func (p Policy) Resolved() Policy {
+	r := p.resolve()
+	return Policy{
+		KeepAlive:            toggle(r.keepAlive),
+		IdleTimeout:          noneIfZero(r.idleTimeout),
+		HeaderTimeout:        noneIfZero(r.headerTimeout),
+		BodyTimeout:          noneIfZero(r.bodyTimeout),
+		SendTimeout:          noneIfZero(r.sendTimeout),
+		MaxRequests:          noneIfZero(r.maxRequests),
+		MaxAge:               noneIfZero(r.maxAge),
+		AdvertiseKeepAlive:   toggle(r.advertise),
+		DrainLimit:           noneIfZero(r.drainLimit),
+		TCPKeepAlive:         toggle(r.sock.KeepAlive),
+		TCPKeepAliveIdle:     r.sock.Idle,
+		TCPKeepAliveInterval: r.sock.Interval,
+		TCPKeepAliveCount:    r.sock.Count,
+		TCPUserTimeout:       noneIfZero(r.sock.UserTimeout),
+	}
+}
+
+func toggle(on bool) Toggle {
+	if on {
+		return On
+	}
+	return Off
+}
+
+// noneIfZero turns a resolved "none" (zero) back into the public -1.
+func noneIfZero[T ~int | ~int64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}

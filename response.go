@@ -129,7 +129,7 @@ func (w *response) WriteHeader(code int) {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			w.declared = n
 		} else {
-			w.c.srv.logf("invalid Content-Length %q from handler; ignored", cl)
+			w.c.srv.logWarn("invalid Content-Length from handler ignored", "value", cl, "target", w.req.RequestURI)
 			w.header.Del("Content-Length")
 		}
 	}

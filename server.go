@@ -3,8 +3,7 @@ package holdfast
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -41,19 +40,33 @@ type Server struct {
 	// MaxBodyBytes bounds a request body (413 beyond it); 0 means no limit.
 	MaxBodyBytes int64
 
-	// AccessLog, when set, receives one line per request, with the
-	// connection it rode and whether the connection was kept.
-	AccessLog io.Writer
+	// AccessLog, when set, receives one record per request (message
+	// "request", level Info): the request and its answer, the connection
+	// it rode (conn), its number on that connection (req), whether the
+	// connection had served one before (reused), and whether it was kept
+	// or why it closed.
+	AccessLog *slog.Logger
 
-	// ErrorLog receives handler panics and accept errors; nil means the
-	// standard logger.
-	ErrorLog *log.Logger
+	// ConnectionLog, when set, receives one record per connection as it
+	// closes (message "connection closed", level Info): its close reason,
+	// age, requests and bytes.
+	ConnectionLog *slog.Logger
+
+	// ErrorLog receives what an operator should hear of: accept failures,
+	// handler panics, sockets that refused their options. Each kind of
+	// record (its message) is rate limited: the first is logged at once,
+	// then at most one per ErrorLogInterval, the next one logged counting
+	// those dropped (attribute "suppressed"), so that a flood of failures
+	// costs a line every few seconds, not one per connection. nil means
+	// slog.Default().
+	ErrorLog *slog.Logger
 
 	initOnce sync.Once
 	pol      policy        // resolved Policy; set once by init
 	limits   http1.Limits  // set once by init
-	logMu    sync.Mutex    // serializes AccessLog writes
-	stats    counters      // atomic
+	errLog   *slog.Logger  // ErrorLog, rate limited; set once by init
+	shards   []connShard   // the goroutine engine's connections and counts; set once by init
+	live     atomic.Int64  // connections not yet gone: Shutdown waits for none
 	nextID   atomic.Uint64 // connection IDs
 	closing  atomic.Bool   // Shutdown or Close called
 
@@ -61,10 +74,9 @@ type Server struct {
 	closeOnce sync.Once
 
 	mu        sync.Mutex
-	listeners map[*net.Listener]struct{}  // guarded by mu
-	conns     map[*goroutineConn]struct{} // guarded by mu; the goroutine engine's (loops keep their own)
-	drained   chan struct{}               // guarded by mu; closed when no connection is left during Shutdown
-	epoll     *epollEngine                // guarded by mu; the event loops, once started
+	listeners map[*net.Listener]struct{} // guarded by mu
+	drained   chan struct{}              // guarded by mu; closed when no connection is left during Shutdown
+	epoll     *epollEngine               // guarded by mu; the event loops, once started
 }
 
 func (s *Server) init() {
@@ -72,7 +84,8 @@ func (s *Server) init() {
 		s.pol = s.Policy.resolve()
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
-		s.conns = make(map[*goroutineConn]struct{})
+		s.shards = newShards()
+		s.errLog = rateLimited(s.ErrorLog)
 		s.done = make(chan struct{})
 	})
 }
@@ -147,12 +160,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	drained := s.drained
 	s.signalDrainedLocked()
-	conns := make([]*goroutineConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
 	s.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range s.goroutineConns() {
 		c.wake()
 	}
 	select {
@@ -170,12 +179,8 @@ func (s *Server) Close() error {
 	s.beginClosing()
 	s.mu.Lock()
 	s.closeListenersLocked()
-	conns := make([]*goroutineConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
 	s.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range s.goroutineConns() {
 		c.abort()
 	}
 	s.abortEngine()
@@ -213,26 +218,10 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 	return true
 }
 
-// trackConn registers a goroutine-engine connection, or forgets it; it
-// refuses new ones once the server closes.
-func (s *Server) trackConn(c *goroutineConn, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.closing.Load() {
-			return false
-		}
-		s.conns[c] = struct{}{}
-		return true
-	}
-	delete(s.conns, c)
-	return true
-}
-
 // connGone is told of every connection that ends, whatever its engine, so
 // that Shutdown learns when the last one is gone.
 func (s *Server) connGone() {
-	if s.stats.open.Load() == 0 && s.closing.Load() {
+	if s.live.Add(-1) == 0 && s.closing.Load() {
 		s.mu.Lock()
 		s.signalDrainedLocked()
 		s.mu.Unlock()
@@ -240,7 +229,7 @@ func (s *Server) connGone() {
 }
 
 func (s *Server) signalDrainedLocked() {
-	if s.drained == nil || s.stats.open.Load() != 0 {
+	if s.drained == nil || s.live.Load() != 0 {
 		return
 	}
 	select {
@@ -250,24 +239,16 @@ func (s *Server) signalDrainedLocked() {
 	}
 }
 
-// Stats returns a snapshot of the server's counters.
-func (s *Server) Stats() Stats { return s.stats.snapshot() }
-
 // Connections describes every open connection.
 func (s *Server) Connections() []ConnInfo {
 	s.init()
-	s.mu.Lock()
-	conns := make([]*goroutineConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
+	conns := s.goroutineConns()
 	now := monotime()
-	infos := make([]ConnInfo, 0, len(conns))
+	infos := s.engineConnections(now)
 	for _, c := range conns {
 		infos = append(infos, c.info(now))
 	}
-	return append(infos, s.engineConnections(now)...)
+	return infos
 }
 
 func (s *Server) handler() http.Handler {
@@ -275,12 +256,4 @@ func (s *Server) handler() http.Handler {
 		return s.Handler
 	}
 	return http.DefaultServeMux
-}
-
-func (s *Server) logf(format string, args ...any) {
-	if s.ErrorLog != nil {
-		s.ErrorLog.Printf(format, args...)
-		return
-	}
-	log.Printf("holdfast: "+format, args...)
 }

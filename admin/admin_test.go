@@ -15,8 +15,12 @@ import (
 	"holdfast/admin"
 )
 
+// testClient bounds every request of the tests: a server that stops
+// answering fails the test instead of hanging it.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 // serve starts a holdfast server with handler h on a loopback port.
-func serve(t *testing.T, s *holdfast.Server) string {
+func serve(t testing.TB, s *holdfast.Server) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,7 +39,7 @@ func serve(t *testing.T, s *holdfast.Server) string {
 
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := testClient.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,24 +137,55 @@ func TestConnectionsList(t *testing.T) {
 	}
 }
 
+// The page and its assets are served from the binary.
 func TestLivePage(t *testing.T) {
 	app := &holdfast.Server{}
 	adminURL := "http://" + serve(t, &holdfast.Server{Handler: admin.Handler(app)})
-	resp, err := http.Get(adminURL + "/")
-	if err != nil {
-		t.Fatal(err)
+	for path, want := range map[string]struct{ contentType, text string }{
+		"/":                           {"text/html; charset=utf-8", "ui/live.js"},
+		"/ui/live.js":                 {"text/javascript; charset=utf-8", `new EventSource("events")`},
+		"/ui/live.css":                {"text/css; charset=utf-8", ".sentence"},
+		"/ui/uplot/uPlot.iife.min.js": {"text/javascript; charset=utf-8", "uPlot"},
+		"/ui/uplot/uPlot.min.css":     {"text/css; charset=utf-8", ".uplot"},
+	} {
+		resp, err := testClient.Get(adminURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want.contentType || !strings.Contains(string(b), want.text) {
+			t.Errorf("%s: %d %q, %d bytes", path, resp.StatusCode, resp.Header.Get("Content-Type"), len(b))
+		}
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(b), "fetch(\"stats\")") || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
-		t.Fatalf("live page: %s", b[:min(200, len(b))])
-	}
-	resp, err = http.Get(adminURL + "/nope")
+	resp, err := testClient.Get(adminURL + "/nope")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Fatalf("unknown path: %d", resp.StatusCode)
+	}
+}
+
+// An option adds an endpoint, which /info lists for the page to link.
+func TestWithHandler(t *testing.T) {
+	app := &holdfast.Server{}
+	extra := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstreams here") })
+	adminURL := "http://" + serve(t, &holdfast.Server{Handler: admin.Handler(app,
+		admin.WithHandler("GET /upstreams", extra), admin.WithHandler("POST /drain", extra))})
+	resp, err := testClient.Get(adminURL + "/upstreams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "upstreams here" {
+		t.Fatalf("GET /upstreams: %d %q", resp.StatusCode, b)
+	}
+	var info struct{ Links []string }
+	getJSON(t, adminURL+"/info", &info)
+	if len(info.Links) != 1 || info.Links[0] != "upstreams" {
+		t.Fatalf("links %q, want the GET endpoint only", info.Links)
 	}
 }

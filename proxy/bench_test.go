@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -49,13 +50,12 @@ func benchFront(b *testing.B, e holdfast.Engine, h http.Handler) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	quiet := log.New(io.Discard, "", 0)
 	if e == benchNetHTTP {
-		s := &http.Server{Handler: h, ErrorLog: quiet}
+		s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 		go s.Serve(l)
 		b.Cleanup(func() { s.Close() })
 	} else {
-		s := &holdfast.Server{Handler: h, Engine: e, Policy: holdfast.Policy{MaxRequests: -1}, ErrorLog: quiet}
+		s := &holdfast.Server{Handler: h, Engine: e, Policy: holdfast.Policy{MaxRequests: -1}, ErrorLog: quietLog}
 		go s.Serve(l)
 		b.Cleanup(func() { s.Close() })
 	}
@@ -63,6 +63,9 @@ func benchFront(b *testing.B, e holdfast.Engine, h http.Handler) string {
 }
 
 const benchNetHTTP holdfast.Engine = 255
+
+// quietLog drops what it is given.
+var quietLog = slog.New(slog.DiscardHandler)
 
 func BenchmarkDirect(b *testing.B) {
 	up := benchUpstream(b)
@@ -73,7 +76,7 @@ func BenchmarkProxy(b *testing.B) {
 	up := benchUpstream(b)
 	for _, e := range engines() {
 		b.Run("holdfast-"+e.String(), func(b *testing.B) {
-			p, err := proxy.New(proxy.Config{Upstreams: []string{up}, ErrorLog: log.New(io.Discard, "", 0)})
+			p, err := proxy.New(proxy.Config{Upstreams: []string{up}, ErrorLog: quietLog})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -148,7 +151,7 @@ func BenchmarkFastRouteWhileSlowRouteWaits(b *testing.B) {
 					}
 					w.Write(helloBody)
 				}))
-				p, err := proxy.New(proxy.Config{Upstreams: []string{up}, MaxIdle: -1, ErrorLog: log.New(io.Discard, "", 0)})
+				p, err := proxy.New(proxy.Config{Upstreams: []string{up}, MaxIdle: -1, ErrorLog: quietLog})
 				if err != nil {
 					b.Fatal(err)
 				}

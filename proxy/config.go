@@ -2,10 +2,12 @@ package proxy
 
 import (
 	"fmt"
-	"log"
+	"log/slog"
 	"net/url"
 	"time"
 
+	"holdfast"
+	"holdfast/internal/ratelog"
 	"holdfast/internal/setting"
 )
 
@@ -92,10 +94,14 @@ type Config struct {
 	// stay unacknowledged. Default: as client.Transport's.
 	TCPUserTimeout time.Duration
 
-	// ErrorLog receives one line per failed request (the upstream, whether
-	// its connection was reused, the cause) and health changes; nil means
-	// the standard logger.
-	ErrorLog *log.Logger
+	// ErrorLog receives a record per failed request (message "proxy:
+	// request failed", level Error: the upstream, whether its connection
+	// was reused, the attempts, the cause) and one per health change
+	// (ejected, answers again, fails or passes its check). Each kind of
+	// record (its message) is rate limited as holdfast.Server's ErrorLog
+	// is: at most one per holdfast.ErrorLogInterval, the next one counting
+	// those dropped (attribute "suppressed"). nil means slog.Default().
+	ErrorLog *slog.Logger
 }
 
 // Defaults of the Config fields.
@@ -124,7 +130,7 @@ type config struct {
 	replayBuffer   int64
 	ejectAfter     int
 	healthInterval time.Duration
-	log            *log.Logger
+	log            *slog.Logger // ErrorLog, rate limited
 }
 
 func (c Config) resolve() config {
@@ -134,11 +140,12 @@ func (c Config) resolve() config {
 		replayBuffer:   setting.Or(c.ReplayBuffer, DefaultReplayBuffer),
 		ejectAfter:     setting.Or(c.EjectAfter, DefaultEjectAfter),
 		healthInterval: setting.Or(c.HealthInterval, DefaultHealthInterval),
-		log:            c.ErrorLog,
 	}
-	if r.log == nil {
-		r.log = log.Default()
+	l := c.ErrorLog
+	if l == nil {
+		l = slog.Default()
 	}
+	r.log = slog.New(ratelog.New(l.Handler(), holdfast.ErrorLogInterval))
 	return r
 }
 

@@ -1,8 +1,7 @@
 package proxy
 
 import (
-	"io"
-	"log"
+	"log/slog"
 	"net/url"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 // each ejection in a row lasts twice the one before, from 1 s up to 30 s;
 // a success ends it and starts the count over.
 func TestEjectionCooldownGrows(t *testing.T) {
-	cfg := Config{EjectAfter: 2, ErrorLog: log.New(io.Discard, "", 0)}.resolve()
+	cfg := Config{EjectAfter: 2, ErrorLog: slog.New(slog.DiscardHandler)}.resolve()
 	u := newUpstream(&url.URL{Scheme: "http", Host: "127.0.0.1:1"}, "http://127.0.0.1:1", &cfg)
 	u.connectFailed()
 	if !u.healthy() {

@@ -50,7 +50,7 @@ func TestFailureAnswers(t *testing.T) {
 			dead := deadUpstream(t)
 			f := startProxy(t, e, proxy.Config{Upstreams: []string{dead}, Retries: -1})
 			expect(t, f, get, 502, "cannot connect to the upstream: connection refused",
-				"502 from upstream "+dead, "connection reused: false")
+				`msg="proxy: request failed"`, "status=502 upstream="+dead+" reused=false attempts=1")
 		})
 		t.Run("502 malformed answer, connection not reused", func(t *testing.T) {
 			var n atomic.Int32
@@ -61,7 +61,7 @@ func TestFailureAnswers(t *testing.T) {
 				return okAnswer
 			})
 			f := startProxy(t, e, proxy.Config{Upstreams: []string{up.url}})
-			expect(t, f, get, 502, "malformed", "502 from upstream "+up.url)
+			expect(t, f, get, 502, "malformed", "status=502 upstream="+up.url+" reused=false")
 			if status, _ := send(t, f, get); status != 200 {
 				t.Errorf("after a malformed answer: %d", status)
 			}
@@ -83,7 +83,7 @@ func TestFailureAnswers(t *testing.T) {
 				t.Fatalf("first POST: %d", status)
 			}
 			expect(t, f, post, 502, "the upstream closed the connection on a reused connection",
-				"502 from upstream "+up.url, "connection reused: true")
+				"status=502 upstream="+up.url+" reused=true")
 			if got := len(up.requests()); got != 2 {
 				t.Errorf("the upstream saw %d POSTs, want 2 (none sent twice)", got)
 			}
@@ -98,7 +98,7 @@ func TestFailureAnswers(t *testing.T) {
 				}
 			}))
 			f := startProxy(t, e, proxy.Config{Upstreams: []string{url}, Timeout: 100 * time.Millisecond})
-			expect(t, f, get, 504, "the upstream did not answer in time", "504 from upstream "+url)
+			expect(t, f, get, 504, "the upstream did not answer in time", "status=504 upstream="+url)
 			if st := f.Upstreams()[0]; st.GatewayTimeout != 1 || st.Requests != 1 {
 				t.Errorf("gateway timeouts %d, requests %d; want 1, 1 (no retry)", st.GatewayTimeout, st.Requests)
 			}
@@ -106,7 +106,7 @@ func TestFailureAnswers(t *testing.T) {
 		t.Run("503 no healthy upstream", func(t *testing.T) {
 			f := startProxy(t, e, proxy.Config{Upstreams: []string{deadUpstream(t)}, EjectAfter: 1, Retries: -1})
 			expect(t, f, get, 502, "connection refused")
-			expect(t, f, get, 503, "no healthy upstream", "503: no healthy upstream")
+			expect(t, f, get, 503, "no healthy upstream", `msg="proxy: no healthy upstream" method=GET target=/x status=503`)
 		})
 	})
 }

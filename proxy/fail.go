@@ -35,10 +35,10 @@ func (p *Proxy) failed(w http.ResponseWriter, f *forward, u *upstream, err error
 		u.badGateway.Add(1)
 	}
 	if u == nil {
-		p.cfg.log.Printf("holdfast proxy: %s %s: %d: %s", f.in.Method, f.in.URL.RequestURI(), status, cause)
+		p.cfg.log.Error("proxy: no healthy upstream", "method", f.in.Method, "target", f.in.URL.RequestURI(), "status", status)
 	} else {
-		p.cfg.log.Printf("holdfast proxy: %s %s: %d from upstream %s (connection reused: %v, attempts: %d): %s: %v",
-			f.in.Method, f.in.URL.RequestURI(), status, u.name, f.reused, len(f.tried), cause, err)
+		p.cfg.log.Error("proxy: request failed", "method", f.in.Method, "target", f.in.URL.RequestURI(), "status", status,
+			"upstream", u.name, "reused", f.reused, "attempts", len(f.tried), "cause", cause, "err", err)
 	}
 	p.refuse(w, status, cause)
 }
@@ -56,8 +56,8 @@ func (p *Proxy) clientBodyFailed(w http.ResponseWriter, f *forward, u *upstream,
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
 		status, cause = http.StatusRequestTimeout, "the request body stalled"
 	}
-	p.cfg.log.Printf("holdfast proxy: %s %s: %d: the client's body failed on its way to upstream %s: %v",
-		f.in.Method, f.in.URL.RequestURI(), status, u.name, err)
+	p.cfg.log.Info("proxy: request body failed", "method", f.in.Method, "target", f.in.URL.RequestURI(), "status", status,
+		"upstream", u.name, "err", err)
 	p.refuse(w, status, cause)
 }
 

@@ -64,9 +64,9 @@ func (p *Proxy) check(u *upstream, tr *client.Transport, target *url.URL, timeou
 	ok := err == nil && resp.StatusCode < 400
 	if was := u.checkFailed.Swap(!ok); was == ok {
 		if ok {
-			p.cfg.log.Printf("holdfast proxy: upstream %s passes its health check again", u.name)
+			p.cfg.log.Info("proxy: upstream passes its health check again", "upstream", u.name)
 		} else {
-			p.cfg.log.Printf("holdfast proxy: upstream %s fails its health check (GET %s): %s", u.name, target.Path, why)
+			p.cfg.log.Warn("proxy: upstream fails its health check", "upstream", u.name, "path", target.Path, "answer", why)
 		}
 	}
 	if ok {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -58,13 +59,13 @@ func startProxy(t *testing.T, e holdfast.Engine, cfg proxy.Config) *front {
 	t.Helper()
 	lb := &logBuffer{t: t}
 	if cfg.ErrorLog == nil {
-		cfg.ErrorLog = log.New(lb, "", 0)
+		cfg.ErrorLog = slog.New(slog.NewTextHandler(lb, nil))
 	}
 	p, err := proxy.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &holdfast.Server{Handler: p, Engine: e, ErrorLog: log.New(lb, "server: ", 0)}
+	srv := &holdfast.Server{Handler: p, Engine: e, ErrorLog: slog.New(slog.NewTextHandler(lb, nil)).With("from", "server")}
 	addr := serve(t, srv)
 	t.Cleanup(func() { p.Close() })
 	return &front{Proxy: p, srv: srv, addr: addr, url: "http://" + addr, log: lb}
@@ -92,7 +93,7 @@ func serve(t *testing.T, s *holdfast.Server) string {
 // runs both engines; one is enough behind it).
 func holdfastUpstream(t *testing.T, h http.Handler, configure ...func(*holdfast.Server)) (string, *holdfast.Server) {
 	t.Helper()
-	s := &holdfast.Server{Handler: h, Engine: holdfast.EngineGoroutine, ErrorLog: log.New(io.Discard, "", 0)}
+	s := &holdfast.Server{Handler: h, Engine: holdfast.EngineGoroutine, ErrorLog: slog.New(slog.DiscardHandler)}
 	for _, f := range configure {
 		f(s)
 	}

@@ -22,8 +22,8 @@ func (f *forward) respond(w http.ResponseWriter, resp *http.Response, u *upstrea
 	case nil:
 	case upstreamReadError:
 		u.badGateway.Add(1)
-		f.p.cfg.log.Printf("holdfast proxy: %s %s: upstream %s failed mid-body (connection reused: %v): %v",
-			f.in.Method, f.in.URL.RequestURI(), u.name, f.reused, err)
+		f.p.cfg.log.Error("proxy: upstream failed mid-body", "method", f.in.Method, "target", f.in.URL.RequestURI(),
+			"upstream", u.name, "reused", f.reused, "err", err)
 		panic(http.ErrAbortHandler)
 	default:
 		return // the client went away; closing the body closes or drains the upstream's side

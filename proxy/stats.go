@@ -48,6 +48,9 @@ type UpstreamStats struct {
 	// Tunnels are the WebSocket tunnels open now, and opened in all.
 	Tunnels       int64  `json:"tunnels"`
 	TunnelsOpened uint64 `json:"tunnels_opened"`
+	// Pool is the upstream's client.Transport's own snapshot, from which
+	// the figures above come (for metrics.NewUpstreamCollector).
+	Pool client.TransportStats `json:"-"`
 }
 
 func (u *upstream) stats() UpstreamStats {
@@ -72,6 +75,7 @@ func (u *upstream) stats() UpstreamStats {
 		HealthCheckFailed: u.checkFailed.Load(),
 		Tunnels:           u.tunnels.Load(),
 		TunnelsOpened:     u.tunnelsOpened.Load(),
+		Pool:              ts,
 	}
 	if until := u.ejectedUntil.Load(); until != 0 {
 		s.EjectedFor = max(time.Duration(until-monotime()), 0).Seconds()

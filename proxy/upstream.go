@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"log/slog"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,7 @@ type upstream struct {
 	url  *url.URL          // read-only
 	name string            // the URL as configured, for logs and stats; read-only
 	tr   *client.Transport // the pool; safe for concurrent use
-	log  func(format string, args ...any)
+	log  *slog.Logger
 
 	ejectAfter int32 // read-only: connect failures in a row before ejection
 
@@ -42,7 +43,7 @@ func newUpstream(u *url.URL, name string, cfg *config) *upstream {
 		url:        u,
 		name:       name,
 		tr:         newTransport(cfg),
-		log:        cfg.log.Printf,
+		log:        cfg.log,
 		ejectAfter: int32(cfg.ejectAfter),
 	}
 }
@@ -101,8 +102,7 @@ func (u *upstream) connectFailed() {
 	u.cooldown = min(max(2*u.cooldown, firstCooldown), maxCooldown)
 	u.ejectedUntil.Store(now + int64(u.cooldown))
 	u.ejections.Add(1)
-	u.log("holdfast proxy: upstream %s ejected for %v after %d failed connection attempts in a row",
-		u.name, u.cooldown, u.failsInRow.Load())
+	u.log.Warn("proxy: upstream ejected", "upstream", u.name, "for", u.cooldown, "failed_in_a_row", u.failsInRow.Load())
 }
 
 // connected notes a connection attempt that succeeded (or a reused
@@ -115,7 +115,7 @@ func (u *upstream) connected() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.ejectedUntil.Load() != 0 {
-		u.log("holdfast proxy: upstream %s answers again", u.name)
+		u.log.Info("proxy: upstream answers again", "upstream", u.name)
 	}
 	u.failsInRow.Store(0)
 	u.ejectedUntil.Store(0)

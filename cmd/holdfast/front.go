@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"holdfast"
+	"holdfast/admin"
 )
 
 // The front side of the commands that serve clients, serve and proxy: the
@@ -20,20 +21,25 @@ import (
 
 // frontConfig is what the front-side flags set.
 type frontConfig struct {
-	listen, admin, accessLog, engine string
-	drainTimeout                     time.Duration
-	noKeepAlive, noAdvertise         bool
-	noTCPKeepAlive, classicTCP       bool
-	policy                           holdfast.Policy
-	maxBody                          int64
+	listen, admin, engine      string
+	accessLog, connectionLog   string
+	logFormat, logLevel        string
+	drainTimeout               time.Duration
+	noKeepAlive, noAdvertise   bool
+	noTCPKeepAlive, classicTCP bool
+	policy                     holdfast.Policy
+	maxBody                    int64
 }
 
 // frontFlags defines the front-side flags on fs.
 func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	p := &cfg.policy
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "`ADDR` to serve on (host:port; port 0 picks a free one)")
-	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (JSON endpoints, live page at /); off unless given")
-	fs.StringVar(&cfg.accessLog, "access-log", "", "write an access log line per request to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.admin, "admin", "", "`ADDR` of the admin listener (live page at /, /metrics, /stats, /connections); off unless given")
+	fs.StringVar(&cfg.accessLog, "access-log", "", "write a line per request, with its connection, number on it and reuse, to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.connectionLog, "connection-log", "", "write a line per connection as it closes (reason, age, requests, bytes) to `FILE` (- for standard output)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "`FORMAT` of every log: text (key=value) or json")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "least `LEVEL` of the error log (standard error): debug, info, warn or error")
 	fs.StringVar(&cfg.engine, "engine", "auto", "connection `ENGINE`: auto, goroutine or epoll (Linux)")
 	durationVar(fs, &p.IdleTimeout, "idle-timeout", holdfast.DefaultIdleTimeout, "hold time of an idle keep-alive connection (0: no limit)")
 	durationVar(fs, &p.HeaderTimeout, "header-timeout", holdfast.DefaultHeaderTimeout, "a started request head must complete within this, else 408 (0: no limit)")
@@ -79,12 +85,13 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	}
 }
 
-// checkEngine refuses an engine name before anything is served.
-func (cfg *frontConfig) checkEngine() error {
+// check refuses an engine name, a log format or a log level before
+// anything is served.
+func (cfg *frontConfig) check() error {
 	if _, err := holdfast.ParseEngine(cfg.engine); err != nil {
 		return fmt.Errorf("--engine %s: want auto, goroutine or epoll", cfg.engine)
 	}
-	return nil
+	return checkLogFlags(cfg)
 }
 
 // newFrontServer makes the server the flags describe, answering with h.
@@ -128,29 +135,30 @@ func (cfg *frontConfig) resolvedPolicy() holdfast.Policy {
 }
 
 // frontRun is one run of a front server: what it serves (for the start
-// line) and the admin handler, when --admin is given, made from the server.
+// line), and what its admin listener adds to the server's endpoints.
 type frontRun struct {
-	what      string
-	adminWhat string // the admin endpoints, for the start line
-	admin     func(*holdfast.Server) http.Handler
+	what       string
+	adminWhat  string         // the admin endpoints, for the start line
+	adminExtra []admin.Option // endpoints and collectors beyond the server's
 }
 
-// runFront serves srv until ctx ends, then drains it.
+// runFront serves srv until ctx ends, then drains it; the flags' logs go
+// to files or to log, the error log always to log.
 func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run frontRun, log io.Writer) error {
-	if cfg.accessLog != "" {
-		closeLog, err := openAccessLog(srv, cfg.accessLog)
-		if err != nil {
-			return err
-		}
-		defer closeLog()
+	started := time.Now()
+	logs, err := openLogs(cfg, log)
+	if err != nil {
+		return err
 	}
+	defer logs.close()
+	srv.ErrorLog, srv.AccessLog, srv.ConnectionLog = logs.errors, logs.access, logs.connections
 	l, err := holdfast.Listen(cfg.listen)
 	if err != nil {
 		return err
 	}
 	var adminSrv *holdfast.Server
 	if cfg.admin != "" {
-		if adminSrv, err = startAdmin(cfg.admin, run.admin(srv), run.adminWhat, log); err != nil {
+		if adminSrv, err = startAdmin(cfg.admin, srv, started, run, log); err != nil {
 			l.Close()
 			return err
 		}
@@ -200,26 +208,15 @@ func limitText(d time.Duration) string {
 	return d.String()
 }
 
-func openAccessLog(srv *holdfast.Server, path string) (func(), error) {
-	if path == "-" {
-		srv.AccessLog = os.Stdout
-		return func() {}, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	srv.AccessLog = f
-	return func() { f.Close() }, nil
-}
-
-func startAdmin(addr string, h http.Handler, what string, log io.Writer) (*holdfast.Server, error) {
+func startAdmin(addr string, srv *holdfast.Server, started time.Time, run frontRun, log io.Writer) (*holdfast.Server, error) {
 	l, err := holdfast.Listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--admin: %w", err)
 	}
-	a := &holdfast.Server{Handler: h}
+	info, _ := debug.ReadBuildInfo()
+	opts := append([]admin.Option{admin.WithVersion(versionLine(info)), admin.WithStartTime(started)}, run.adminExtra...)
+	a := &holdfast.Server{Handler: admin.Handler(srv, opts...), ErrorLog: srv.ErrorLog}
 	go a.Serve(l)
-	fmt.Fprintf(log, "holdfast: admin on http://%s (%s)\n", l.Addr(), what)
+	fmt.Fprintf(log, "holdfast: admin on http://%s (%s)\n", l.Addr(), run.adminWhat)
 	return a, nil
 }

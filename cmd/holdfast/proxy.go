@@ -6,16 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"net/http"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"holdfast"
 	"holdfast/admin"
+	"holdfast/metrics"
 	"holdfast/proxy"
 )
 
@@ -73,7 +75,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError("proxy", printProxyUsage, err, stdout, stderr)
 	}
-	p, err := proxy.New(proxyConfigOf(cfg, log.New(stderr, "", log.LstdFlags)))
+	p, err := proxy.New(proxyConfigOf(cfg, errorLogger(&cfg.frontConfig, stderr)))
 	if err != nil {
 		// A URL the proxy refuses is a command line that cannot run.
 		return usageError("proxy", printProxyUsage, fmt.Errorf("--upstream: %s", strings.TrimPrefix(err.Error(), "holdfast/proxy: ")), stdout, stderr)
@@ -103,12 +105,12 @@ func parseProxyArgs(args []string) (*proxyConfig, error) {
 	if cfg.proxy.Balance, err = proxy.ParseBalance(cfg.balance); err != nil {
 		return nil, fmt.Errorf("--balance %s: want random-two, round-robin or least-requests", cfg.balance)
 	}
-	return cfg, cfg.checkEngine()
+	return cfg, cfg.check()
 }
 
 // proxyConfigOf is the proxy.Config the flags describe: on the command
 // line 0 means "no limit" or "never", which a Config spells negative.
-func proxyConfigOf(cfg *proxyConfig, log *log.Logger) proxy.Config {
+func proxyConfigOf(cfg *proxyConfig, log *slog.Logger) proxy.Config {
 	c := cfg.proxy
 	c.Upstreams = cfg.upstreams
 	c.ErrorLog = log
@@ -132,10 +134,27 @@ func runProxyServer(ctx context.Context, cfg *proxyConfig, p *proxy.Proxy, stder
 		return err
 	}
 	return runFront(ctx, &cfg.frontConfig, srv, frontRun{
-		what:      fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
-		adminWhat: "/stats, /connections, /upstreams, live page at /",
-		admin: func(srv *holdfast.Server) http.Handler {
-			return admin.WithUpstreams(admin.Handler(srv), p.Upstreams)
-		},
+		what:       fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
+		adminWhat:  "live page at /, /metrics, /stats, /connections, /upstreams",
+		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(p, cfg.proxy.HealthPath != ""))},
 	}, stderr)
+}
+
+// upstreamCollector gives /metrics the upstreams' figures, labelled by
+// URL, with their health when active checks are on.
+func upstreamCollector(p *proxy.Proxy, checked bool) prometheus.Collector {
+	return metrics.NewUpstreamCollector(func() []metrics.UpstreamStats {
+		var out []metrics.UpstreamStats
+		for _, u := range p.Upstreams() {
+			health := metrics.HealthUnknown
+			switch {
+			case checked && u.HealthCheckFailed:
+				health = metrics.HealthDown
+			case checked:
+				health = metrics.HealthUp
+			}
+			out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: health})
+		}
+		return out
+	})
 }

@@ -72,8 +72,11 @@ func TestProxyCommand(t *testing.T) {
 	if ups[0]["url"] != upURL || ups[0]["requests"] != 3.0 || ups[0]["reused"] != 2.0 || ups[0]["healthy"] != true {
 		t.Errorf("/upstreams: %v", ups[0])
 	}
-	if page := fetch(t, client, c.admin+"/"); !strings.Contains(page, `fetch("upstreams")`) {
-		t.Error("the live page does not show upstreams")
+	if page := fetch(t, client, c.admin+"/"); !strings.Contains(page, `id="upstreamsSection"`) {
+		t.Error("the live page has no upstreams section")
+	}
+	if m := fetch(t, client, c.admin+"/metrics"); !strings.Contains(m, `holdfast_upstream_requests_total{upstream="`+upURL+`"} 3`) {
+		t.Errorf("/metrics has no upstream figures:\n%s", m)
 	}
 	fetch(t, client, c.admin+"/stats")
 	c.terminate(t)

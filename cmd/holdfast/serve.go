@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"holdfast"
-	"holdfast/admin"
 	"holdfast/demo"
 )
 
@@ -56,7 +55,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 }
 
 // parseServeArgs reads serve's command line and checks what can be
-// checked before serving: the engine's name and the directory.
+// checked before serving: the engine's name, the logs' format and level,
+// and the directory.
 func parseServeArgs(args []string) (*serveConfig, error) {
 	cfg := &serveConfig{}
 	rest, err := parseArgs(serveFlags(cfg), args)
@@ -73,7 +73,7 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	default:
 		return nil, fmt.Errorf("one directory at most, got %q", rest)
 	}
-	return cfg, cfg.checkEngine()
+	return cfg, cfg.check()
 }
 
 // serve runs the server until ctx ends, then drains it.
@@ -86,11 +86,7 @@ func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 	if cfg.dir != "" {
 		what = cfg.dir
 	}
-	return runFront(ctx, &cfg.frontConfig, srv, frontRun{
-		what:      what,
-		adminWhat: "/stats, /connections, live page at /",
-		admin:     func(srv *holdfast.Server) http.Handler { return admin.Handler(srv) },
-	}, log)
+	return runFront(ctx, &cfg.frontConfig, srv, frontRun{what: what, adminWhat: "live page at /, /metrics, /stats, /connections"}, log)
 }
 
 func newServer(cfg *serveConfig) (*holdfast.Server, error) {

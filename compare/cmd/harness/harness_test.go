@@ -12,18 +12,19 @@ import (
 
 func TestParseFlags(t *testing.T) {
 	c, err := parseFlags([]string{"-duration", "2s", "-rounds", "1", "-scenarios", "a,d",
-		"-servers", "nethttp,holdfast:epoll", "-idle-n", "2000"})
+		"-servers", "nethttp,holdfast:epoll,holdfast:epoll+metrics", "-idle-n", "2000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []server{{"nethttp", "nethttp", ""}, {"holdfast:epoll", "holdfast", "epoll"}}
+	want := []server{{"nethttp", "nethttp", "", false}, {"holdfast:epoll", "holdfast", "epoll", false},
+		{"holdfast:epoll+metrics", "holdfast", "epoll", true}}
 	if !reflect.DeepEqual(c.servers, want) || c.duration != 2*time.Second ||
 		!reflect.DeepEqual(c.scenarios, []string{"a", "d"}) || !reflect.DeepEqual(c.idleN, []int{2000}) {
 		t.Fatalf("config = %+v", c)
 	}
 	for _, bad := range [][]string{
 		{"-duration", "1500ms"}, {"-rounds", "0"}, {"-scenarios", "e"},
-		{"-servers", "apache"}, {"-servers", "nginx:epoll"}, {"-idle-n", "10k"},
+		{"-servers", "apache"}, {"-servers", "nginx:epoll"}, {"-servers", "nginx+metrics"}, {"-idle-n", "10k"},
 	} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)

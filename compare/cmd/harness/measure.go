@@ -35,9 +35,11 @@ func (h *harness) runWrk(r *running, sc scenario, ours ...int) (sample, error) {
 	}
 	oursBefore := h.ticksOf(ours)
 	start := time.Now()
+	stopScraper := startScraper(r.Admin)
 	cmd := exec.Command("taskset", args...)
 	out, runErr := cmd.CombinedOutput()
 	elapsed := time.Since(start).Seconds()
+	scrapes := stopScraper()
 	after, err := h.snap(r.PID)
 	if err != nil {
 		return sample{}, fmt.Errorf("server gone after wrk: %w", err)
@@ -50,7 +52,11 @@ func (h *harness) runWrk(r *running, sc scenario, ours ...int) (sample, error) {
 	wrkSec := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	oursSec := ticksToSec(h.ticksOf(ours) - oursBefore)
 	otherSec := ticksToSec(after.system-before.system) - serverSec - wrkSec - oursSec
-	return wrkSample(res, serverSec, max(otherSec, 0), elapsed), nil
+	smp := wrkSample(res, serverSec, max(otherSec, 0), elapsed)
+	if r.Admin != "" && scrapes.failed > 0 {
+		smp.flags = append(smp.flags, fmt.Sprintf("%d of %d /metrics scrapes failed: %v", scrapes.failed, scrapes.total, scrapes.lastErr))
+	}
+	return smp, nil
 }
 
 // cpuSnap is CPU ticks at one instant: the server's tree and the machine's.

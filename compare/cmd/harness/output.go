@@ -15,7 +15,7 @@ const stampLayout = "2006-01-02-150405"
 
 func (h *harness) newReport(now time.Time) *report.Report {
 	c := h.cfg
-	return &report.Report{
+	rep := &report.Report{
 		Date:    now.Format(time.RFC3339),
 		Command: commandLine(c.args),
 		Machine: h.machine(),
@@ -36,6 +36,14 @@ func (h *harness) newReport(now time.Time) *report.Report {
 				"nginx keepalive_timeout 300s, keepalive_requests 100000, master_process off; holdfast Policy IdleTimeout 300s, MaxRequests 100000.",
 		},
 	}
+	for _, s := range c.servers {
+		if s.Metrics {
+			rep.Notes = append(rep.Notes, "A server named …+metrics runs its admin listener, and the harness GETs its /metrics every "+
+				scrapeEvery.String()+" while wrk runs: compare it with the same server without, in the same run.")
+			break
+		}
+	}
+	return rep
 }
 
 // commandLine is how to repeat this run. Under `go run` os.Args[0] is a

@@ -13,9 +13,14 @@ import (
 
 // server is one entry of -servers.
 type server struct {
-	Name   string // as reported: "nbio", "holdfast:epoll"
+	Name   string // as reported: "nbio", "holdfast:epoll", "holdfast:epoll+metrics"
 	Kind   string // nethttp, fasthttp, nbio, holdfast or nginx
 	Engine string // holdfast only
+	// Metrics (holdfast only, "+metrics"): the server runs its admin
+	// listener and the harness scrapes its /metrics every second while
+	// wrk runs, so that the cost of being watched shows beside the same
+	// server unwatched.
+	Metrics bool
 }
 
 var kinds = map[string]bool{"nethttp": true, "fasthttp": true, "nbio": true, "holdfast": true, "nginx": true}
@@ -23,11 +28,12 @@ var kinds = map[string]bool{"nethttp": true, "fasthttp": true, "nbio": true, "ho
 func parseServers(s string) ([]server, error) {
 	var out []server
 	for _, f := range splitList(s) {
-		kind, engine, _ := strings.Cut(f, ":")
-		if !kinds[kind] || (engine != "" && kind != "holdfast") {
+		spec, metrics := strings.CutSuffix(f, "+metrics")
+		kind, engine, _ := strings.Cut(spec, ":")
+		if !kinds[kind] || ((engine != "" || metrics) && kind != "holdfast") {
 			return nil, fmt.Errorf("unknown server %q", f)
 		}
-		out = append(out, server{Name: f, Kind: kind, Engine: engine})
+		out = append(out, server{Name: f, Kind: kind, Engine: engine, Metrics: metrics})
 	}
 	return out, nil
 }
@@ -37,10 +43,11 @@ func (s server) isGo() bool { return s.Kind != "nginx" }
 // running is a started server; the harness owns its process.
 type running struct {
 	server
-	Addr string
-	PID  int
-	proc *launch.Process
-	dir  string // temp dir: nginx config, pid and logs
+	Addr  string
+	Admin string // the admin listener's address, with Metrics
+	PID   int
+	proc  *launch.Process
+	dir   string // temp dir: nginx config, pid and logs
 }
 
 // start launches a fresh server on a fresh port, pinned to the server CPU
@@ -53,6 +60,11 @@ func (h *harness) start(s server, pprofAddr string) (*running, error) {
 	r := &running{server: s, dir: dir}
 	if r.Addr, err = testrig.FreeAddr(); err != nil {
 		return nil, r.cleanup(err)
+	}
+	if s.Metrics {
+		if r.Admin, err = testrig.FreeAddr(); err != nil {
+			return nil, r.cleanup(err)
+		}
 	}
 	argv, err := h.serverArgv(r, pprofAddr)
 	if err != nil {
@@ -82,6 +94,9 @@ func (h *harness) serverArgv(r *running, pprofAddr string) ([]string, error) {
 	}
 	if pprofAddr != "" {
 		argv = append(argv, "-pprof-addr", pprofAddr)
+	}
+	if r.Admin != "" {
+		argv = append(argv, "-admin", r.Admin)
 	}
 	return argv, nil
 }

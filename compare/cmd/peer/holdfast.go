@@ -1,12 +1,12 @@
 package main
 
 import (
-	"io"
-	"log"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"holdfast"
+	"holdfast/admin"
 )
 
 func init() { servers["holdfast"] = serveHoldfast }
@@ -18,6 +18,9 @@ func init() { servers["holdfast"] = serveHoldfast }
 //     here; net/http, fasthttp and nbio have no per-connection cap.
 //   - IdleTimeout 300s (default 75s) like nginx's keepalive_timeout here, so
 //     the idle scenario never meets it.
+//
+// With -admin it also serves the admin listener (/metrics, the live page)
+// on that address, for the harness's "+metrics" runs.
 func serveHoldfast(o options) error { return listenHoldfast(o, http.HandlerFunc(hello)) }
 
 // listenHoldfast serves h with holdfast as the holdfast peer does.
@@ -26,7 +29,7 @@ func listenHoldfast(o options, h http.Handler) error {
 		Addr:     o.addr,
 		Handler:  h,
 		Policy:   holdfast.Policy{MaxRequests: 100000, IdleTimeout: 300 * time.Second},
-		ErrorLog: log.New(io.Discard, "", 0),
+		ErrorLog: slog.New(slog.DiscardHandler),
 	}
 	if o.engine != "" {
 		eng, err := holdfast.ParseEngine(o.engine)
@@ -34,6 +37,10 @@ func listenHoldfast(o options, h http.Handler) error {
 			return err
 		}
 		srv.Engine = eng
+	}
+	if o.admin != "" {
+		a := &holdfast.Server{Addr: o.admin, Handler: admin.Handler(srv), ErrorLog: srv.ErrorLog}
+		go a.ListenAndServe()
 	}
 	return srv.ListenAndServe()
 }

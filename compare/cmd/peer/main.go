@@ -24,7 +24,8 @@ var helloBody = []byte("Hello, World!")
 // options are the flags every server is started with.
 type options struct {
 	addr     string
-	engine   string // holdfast only; passed through to holdfast.ParseEngine
+	engine   string // holdfast and holdfast-proxy; passed through to holdfast.ParseEngine
+	admin    string // holdfast only: the admin listener's address (/metrics)
 	upstream string // the proxies only
 }
 
@@ -38,6 +39,7 @@ func main() {
 	name := flag.String("server", "", "server to run: "+strings.Join(names(), ", "))
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast and holdfast-proxy only)")
+	flag.StringVar(&o.admin, "admin", "", "holdfast only: serve the admin listener (/metrics, live page) on this address")
 	flag.StringVar(&o.upstream, "upstream", "", "upstream URL (httputil and holdfast-proxy only)")
 	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
 	flag.Parse()

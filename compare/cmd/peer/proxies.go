@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -47,7 +48,7 @@ func serveHoldfastProxy(o options) error {
 	if o.upstream == "" {
 		return errNoUpstream
 	}
-	p, err := proxy.New(proxy.Config{Upstreams: []string{o.upstream}, ErrorLog: log.New(os.Stderr, "holdfast proxy: ", 0)})
+	p, err := proxy.New(proxy.Config{Upstreams: []string{o.upstream}, ErrorLog: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return err
 	}
