@@ -283,6 +283,7 @@ func (l *loop) serveInline(c *loopConn, headLen int) {
 	kind := c.serveBatch(headLen)
 	c.inlined = false
 	if !l.inlineSeq.CompareAndSwap(seq, seq+1) {
+		c.offloadDone()
 		l.post(loopMsg{kind: kind, c: c})
 		runtime.Goexit()
 	}

@@ -70,6 +70,7 @@ type loop struct {
 	clockWall atomic.Int64  // the loop's clock reading (see tick): Unix ns
 	clockMono atomic.Int64  // and monotonic ns since epoch
 	monSeen   uint64        // owned by the monitor: inlineSeq at its last look
+	offloads  atomic.Int32  // handlers that called Offload and have not handed back (epoll_offload_linux.go)
 
 	// The ID of the loop's goroutine while checkOwner is on; 0 while a
 	// takeover is under way.
@@ -239,8 +240,15 @@ const (
 // the client lives in the same process: with one processor, 200 µs made an
 // in-process ping-pong 3× slower than 20 µs, and 20 µs loses nothing under
 // load from outside (the next event comes within a few microseconds).
+//
+// While handlers that called Offload are out, the loop never waits in the
+// system call: those handlers wait on sockets of the runtime's poller (an
+// upstream connection), which the scheduler polls when the processor has
+// nothing else to run, so the loop parks in the runtime's poller as soon
+// as it has no events, and the offloaded handlers whose sockets are ready
+// run at once.
 func (l *loop) wait(wake time.Time) ([]epoll.Event, error) {
-	if !l.hot {
+	if !l.hot || l.offloads.Load() > 0 {
 		evs, err := l.poll.Wait(wake)
 		l.hot = len(evs) > 0
 		l.yielded = l.mono() // parked: others had the processor

@@ -65,8 +65,7 @@ func (c *loopConn) signal(ev uint32) {
 // running inline on the loop's goroutine first hands the loop to another.
 func (c *loopConn) wait(mask uint32, d time.Duration) error {
 	if c.inlined {
-		c.inlined = false
-		c.l.detach(c.ex.inlineSeq)
+		c.leaveLoop()
 	}
 	ex := c.ex
 	c.flags.Or(waiting)

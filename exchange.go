@@ -34,6 +34,7 @@ type exchange struct {
 	ready     chan struct{}
 	timer     *time.Timer
 	inlineSeq uint64 // the loop's inline run serving this exchange (epoll)
+	offloaded bool   // the handler called Offload while inline (epoll): its loop counts it
 
 	// Set while reading a request body (possibly on a handler's
 	// goroutine; read by the serving goroutine after the body is detached).

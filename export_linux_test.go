@@ -1,5 +1,26 @@
 package holdfast
 
-import "holdfast/internal/sockopt"
+import (
+	"net/http"
+
+	"holdfast/internal/sockopt"
+)
 
 func (c *loopConn) sockOptions() (sockopt.Options, error) { return sockopt.ReadFD(c.fd) }
+
+// ServedInline reports whether the handler of r runs inline on its epoll
+// loop's goroutine (false on the goroutine engine).
+func ServedInline(r *http.Request) bool {
+	c := r.Context().Value(connSelfKey{}).(*conn)
+	lc, ok := c.ex.wire.(*loopConn)
+	return ok && lc.inlined
+}
+
+// Offloaded is how many offloaded handlers the server's loops count.
+func Offloaded(s *Server) int {
+	n := 0
+	for _, l := range s.loops() {
+		n += int(l.offloads.Load())
+	}
+	return n
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -132,24 +131,13 @@ func (r boundedReader) Read(p []byte) (int, error) {
 
 func (c *client) send(s string) {
 	c.t.Helper()
-	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
-	if _, err := io.WriteString(c.nc, s); err != nil {
-		c.t.Fatalf("send: %v", err)
-	}
+	testrig.SendRaw(c.t, c.nc, s)
 }
 
 // response reads one response to a request with the given method, body included.
 func (c *client) response(method string) (*http.Response, string) {
 	c.t.Helper()
-	resp, err := http.ReadResponse(c.br, &http.Request{Method: method})
-	if err != nil {
-		c.t.Fatalf("reading response: %v", err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatalf("reading response body: %v", err)
-	}
-	return resp, string(b)
+	return testrig.ReadResponse(c.t, c.br, method)
 }
 
 func (c *client) get(target string) (*http.Response, string) {

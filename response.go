@@ -504,6 +504,11 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	case w.hijacked:
 		return nil, nil, ErrHijacked
 	}
+	if w.wroteHeader && !w.headSent {
+		// The status the handler chose goes out first, as with net/http:
+		// a WebSocket library writes 101 and then takes the connection.
+		w.sendHead(true)
+	}
 	w.hijacked = true
 	return w.c.hijack()
 }

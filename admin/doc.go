@@ -9,6 +9,8 @@
 //	GET /stats        the server's counters as JSON (holdfast.Stats)
 //	GET /connections  the open connections as JSON
 //	GET /info         version, uptime, engine and policy as JSON
+//	GET /upstreams    behind a reverse proxy (WithUpstreams): its upstreams
+//	                  as JSON, which the live page then shows too
 //
 // It listens on its own address (holdfast serve --admin ADDR), apart from
 // the traffic it describes, so that looking never changes what is seen.

@@ -1,53 +1,13 @@
 package demo
 
 import (
-	"context"
-	"errors"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"holdfast/internal/testrig"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// chromiumDOM loads url in headless Chromium and returns the DOM as it stands
-// once the page's scripts have run (virtual time lets the load event and the
-// report fetch finish before the dump).
-func chromiumDOM(t *testing.T, url string) string {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("headless-browser test skipped: %s not found (apt-get install -y chromium)", chromiumPath)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromiumPath,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--user-data-dir="+t.TempDir(),
-		"--virtual-time-budget=10000", "--dump-dom", url)
-	cmd.WaitDelay = 5 * time.Second
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		t.Fatalf("chromium did not finish in time: %v\nstderr:\n%s", ctx.Err(), stderr.String())
-	}
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && len(out) > 0 {
-			t.Logf("chromium exited with %v after dumping the DOM", err)
-		} else {
-			t.Fatalf("chromium: %v\nstderr:\n%s", err, stderr.String())
-		}
-	}
-	return string(out)
-}
 
 var (
 	figureTag = regexp.MustCompile(`<span\b[^>]*\bid="(requests|connections)"[^>]*>`)
@@ -89,7 +49,7 @@ func TestChromium(t *testing.T) {
 	}{{"keep-alive", true}, {"short-connections", false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t, tc.keepAlive)
-			dom := chromiumDOM(t, ts.URL+"/")
+			dom := testrig.ChromiumDOM(t, ts.URL+"/")
 			if !strings.Contains(dom, `data-state="done"`) {
 				t.Fatalf("report not rendered (no data-state=\"done\"):\n%s", dom)
 			}

@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-// serveLogs are serve's loggers, all in one format: errors (standard
+// serveLogs are the loggers of serve and proxy, all in one format: errors (standard
 // error, at the chosen level), and the access and connection logs when
 // asked for (nil otherwise).
 type serveLogs struct {
@@ -16,8 +16,8 @@ type serveLogs struct {
 	files                       []*os.File
 }
 
-// checkLogFlags refuses a format or level serve does not know.
-func checkLogFlags(cfg *serveConfig) error {
+// checkLogFlags refuses a format or level the commands do not know.
+func checkLogFlags(cfg *frontConfig) error {
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return fmt.Errorf("--log-format %s: want text or json", cfg.logFormat)
 	}
@@ -29,10 +29,8 @@ func checkLogFlags(cfg *serveConfig) error {
 }
 
 // openLogs makes the loggers; stderr receives the error log.
-func openLogs(cfg *serveConfig, stderr io.Writer) (*serveLogs, error) {
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.logLevel)) // checked by checkLogFlags
-	logs := &serveLogs{errors: newLogger(stderr, cfg.logFormat, level)}
+func openLogs(cfg *frontConfig, stderr io.Writer) (*serveLogs, error) {
+	logs := &serveLogs{errors: errorLogger(cfg, stderr)}
 	for _, l := range []struct {
 		path string
 		into **slog.Logger
@@ -48,6 +46,13 @@ func openLogs(cfg *serveConfig, stderr io.Writer) (*serveLogs, error) {
 		}
 	}
 	return logs, nil
+}
+
+// errorLogger is the error log the flags ask for, on stderr.
+func errorLogger(cfg *frontConfig, stderr io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.logLevel)) // checked by checkLogFlags
+	return newLogger(stderr, cfg.logFormat, level)
 }
 
 // open opens a log's file for appending; "-" is standard output, "" no

@@ -2,6 +2,7 @@
 // how servers keep them.
 //
 //	holdfast [serve] [flags] [DIR]   serve DIR (or, without DIR, a built-in demo)
+//	holdfast proxy [flags] --upstream URL ...   a reverse proxy to the upstreams
 //	holdfast bench [flags] URL       load-test short vs long connections
 //	holdfast probe [flags] URL       audit a server's keep-alive behaviour
 //	holdfast version                 print the version of this binary
@@ -10,7 +11,7 @@
 // that cannot be run as written.
 //
 // This package is flags and wiring only; the work is done by the holdfast
-// package and the bench and probe packages.
+// package and the proxy, bench and probe packages.
 package main
 
 import (
@@ -30,6 +31,7 @@ type command struct {
 
 var commands = map[string]command{
 	"serve":   {runServe, printServeUsage},
+	"proxy":   {runProxy, printProxyUsage},
 	"bench":   {runBench, printText(benchUsage)},
 	"probe":   {runProbe, printText(probeUsage)},
 	"version": {runVersion, printText(versionUsage)},
@@ -84,7 +86,7 @@ func looksLikePath(arg string) bool {
 }
 
 // commandList names the commands for a message.
-const commandList = "serve, bench, probe, version"
+const commandList = "serve, proxy, bench, probe, version"
 
 // runHelp prints the overview, or with a command's name that command's
 // usage.
@@ -113,6 +115,8 @@ and tools that measure how servers keep them.
 
 Usage:
   holdfast [serve] [flags] [DIR]   serve DIR, or without DIR the built-in demo
+  holdfast proxy [flags] --upstream URL ...
+                                   a reverse proxy to the upstreams
   holdfast bench [flags] URL       short vs long connections, measured
   holdfast probe [flags] URL       what keep-alive behaviour a server really has
   holdfast version                 the version of this binary (also --version)

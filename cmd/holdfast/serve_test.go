@@ -132,6 +132,12 @@ func TestSignalDrainsAndExitsZero(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	c.terminate(t)
+}
+
+// terminate sends SIGTERM and wants holdfast to drain and exit with 0.
+func (c *child) terminate(t *testing.T) {
+	t.Helper()
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- c.cmd.Wait() }()

@@ -30,8 +30,15 @@ type NginxConfig struct {
 	// KeepaliveRequests is keepalive_requests. Default 100000.
 	KeepaliveRequests int
 	// Directives are more directives for the http block, such as
-	// "client_header_timeout 2s;".
+	// "client_header_timeout 2s;" or an upstream block.
 	Directives string
+	// Location is what location / does. Default: return 200 with Body.
+	// A reverse proxy: "proxy_pass http://backend;" with an upstream
+	// block named backend in Directives.
+	Location string
+	// Workers is worker_processes. Default 1: one process, no master
+	// (see nginxConf); more runs a master and that many workers.
+	Workers int
 	// NoFile is worker_rlimit_nofile. Default 1024.
 	NoFile int
 	// Prefix runs nginx through programs that exec it in place (taskset,
@@ -54,8 +61,8 @@ type NginxConfig struct {
 //     real cap.
 //   - every file nginx writes (pid, logs, temp files) is in Dir.
 var nginxConf = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(`daemon off;
-master_process off;
-worker_processes 1;
+master_process {{if gt .Workers 1}}on{{else}}off{{end}};
+worker_processes {{.Workers}};
 worker_rlimit_nofile {{.NoFile}};
 pid {{.Dir}}/nginx.pid;
 error_log {{.Dir}}/error.log crit;
@@ -80,11 +87,19 @@ http {
     server {
         listen {{.Addr}};
         location / {
-            return 200 "{{.Body}}";
+            {{.Location}}
         }
     }
 }
 `))
+
+// location is the body of location /.
+func (c NginxConfig) location() string {
+	if c.Location != "" {
+		return c.Location
+	}
+	return `return 200 "` + nginxQuote.Replace(c.Body) + `";`
+}
 
 // nginxQuote escapes a body for a double-quoted nginx string.
 var nginxQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
@@ -118,6 +133,9 @@ func (c NginxConfig) withDefaults() (NginxConfig, error) {
 	if c.NoFile == 0 {
 		c.NoFile = 1024
 	}
+	if c.Workers == 0 {
+		c.Workers = 1
+	}
 	if c.Bin == "" {
 		bin, err := FindNginx()
 		if err != nil {
@@ -140,7 +158,7 @@ func (c NginxConfig) Command(addr string) ([]string, error) {
 	err = nginxConf.Execute(&b, map[string]any{
 		"Dir": c.Dir, "Addr": addr, "NoFile": c.NoFile, "WorkerConnections": 2 * c.NoFile,
 		"KeepaliveRequests": c.KeepaliveRequests, "KeepaliveTimeout": c.KeepaliveTimeout,
-		"Directives": c.Directives, "Body": nginxQuote.Replace(c.Body),
+		"Directives": c.Directives, "Workers": c.Workers, "Location": c.location(),
 	})
 	if err != nil {
 		return nil, err

@@ -111,3 +111,29 @@ func TestFindNginx(t *testing.T) {
 		t.Fatalf("%s -v: %v", bin, err)
 	}
 }
+
+// Location and Workers make a reverse proxy with a master and workers.
+func TestNginxAsAReverseProxyWithWorkers(t *testing.T) {
+	CheckLeaks(t)
+	origin := StartNginx(t, NginxConfig{Body: "from origin"})
+	front := StartNginx(t, NginxConfig{
+		Directives: "upstream backend { server " + origin.Addr + "; keepalive 8; }",
+		Location:   `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";`,
+		Workers:    2,
+	})
+	conf, _ := os.ReadFile(front.Dir + "/nginx.conf")
+	if !strings.Contains(string(conf), "master_process on;") || !strings.Contains(string(conf), "worker_processes 2;") {
+		t.Errorf("config:\n%s", conf)
+	}
+	c, err := net.Dial("tcp", front.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+	b, _ := io.ReadAll(c)
+	if !strings.HasSuffix(string(b), "from origin") {
+		t.Errorf("through the proxy: %q", b)
+	}
+}

@@ -30,6 +30,11 @@ type Race struct {
 	Requests int           // requests in all
 	Callers  int           // goroutines sending them
 	Idle     time.Duration // the server's idle timeout, which spaces the requests
+	// Burst, when above zero, sends the requests that many at a time
+	// instead, from one goroutine each, the next burst 0.75–1.05 × Idle
+	// after the previous one ended (Callers is not used): the shape in
+	// which a reverse proxy meets the race (see runBursts).
+	Burst int
 	// Kind sorts a failure for the report; nil: [RaceKind].
 	Kind func(error) string
 }
@@ -55,6 +60,9 @@ var RaceHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) 
 func RunRace(ctx context.Context, rt http.RoundTripper, race Race) RaceResult {
 	if race.Kind == nil {
 		race.Kind = RaceKind
+	}
+	if race.Burst > 0 {
+		return runBursts(ctx, rt, race)
 	}
 	start := time.Now()
 	var requests, failures, reused atomic.Int64

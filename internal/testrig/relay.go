@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Delay is how long a relay holds each segment, in each direction: a
@@ -31,7 +33,9 @@ func (d Delay) pick() time.Duration {
 
 // Relay is a TCP proxy on a loopback port that stands for the network
 // between a client and a server: it delays every segment, keeping order,
-// and passes the ends on, a FIN as a half-close and a reset as a reset.
+// and passes the ends on, a FIN as a half-close and a reset as a reset,
+// also one that follows a FIN (a host that closed resets what reaches it
+// afterwards).
 type Relay struct {
 	target string
 	delay  Delay
@@ -159,9 +163,30 @@ func (r *Relay) read(src *net.TCPConn, line chan<- segment) {
 		}
 		if err != nil {
 			line <- segment{due: due, end: true, reset: !errors.Is(err, io.EOF)}
+			if errors.Is(err, io.EOF) && resetLater(src) {
+				line <- segment{due: time.Now().Add(r.delay.pick()), end: true, reset: true}
+			}
 			return
 		}
 	}
+}
+
+// resetLater waits, after src's FIN, for a reset from the same end (its
+// host answers a segment sent after its close with one), which a network
+// passes on like any segment; it reports false when src is closed first.
+// The wait is for the socket's error: once a FIN has come, the socket
+// stays readable, and only the reset's error is news.
+func resetLater(src *net.TCPConn) bool {
+	raw, err := src.SyscallConn()
+	if err != nil {
+		return false
+	}
+	soErr := 0
+	err = raw.Read(func(fd uintptr) bool {
+		soErr, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
+		return soErr != 0
+	})
+	return err == nil && soErr != 0
 }
 
 // Close stops accepting, closes every relayed connection, and waits for

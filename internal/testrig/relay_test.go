@@ -7,6 +7,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // startEcho serves every line back, closes (a FIN) when the client
@@ -99,4 +101,45 @@ func TestRelayPassesFINAndReset(t *testing.T) {
 	if err == nil || err == io.EOF || errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("after the server's reset: %v; want a reset", err)
 	}
+}
+
+// A host that closed answers what reaches it afterwards with a reset; the
+// relay passes that on too, as a network does, after the FIN it passed
+// before. The client sends one segment after the FIN and then only waits,
+// as a client whose request raced the server's close does: the reset
+// reaches its socket (as its error: reads say EOF once a FIN came).
+func TestRelayPassesAResetAfterAFIN(t *testing.T) {
+	CheckLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // a FIN at once, and a reset for anything that comes later
+		}
+	}()
+	r := NewRelay(t, ln.Addr().String(), RaceDelay)
+	c := dialRelay(t, r)
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("the server's close: %d, %v; want EOF", n, err)
+	}
+	c.Write([]byte("late\n"))
+	raw, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		soErr := 0
+		raw.Control(func(fd uintptr) { soErr, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR) })
+		if soErr != 0 {
+			return
+		}
+	}
+	t.Fatal("no reset reached the client after its write to a closed server")
 }

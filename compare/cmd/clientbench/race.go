@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"holdfast/client"
+	"holdfast/compare/internal/report"
 	"holdfast/compare/internal/sysinfo"
 	"holdfast/internal/testrig"
 )
@@ -106,33 +105,16 @@ func runRaceReport(cfg config) error {
 // startRaceTargets starts net/http's server and nginx, each closing idle
 // connections after idle, each behind its own relay.
 func startRaceTargets(idle time.Duration) ([]raceTarget, error) {
+	servers, err := testrig.StartRaceServers(idle)
 	var out []raceTarget
-	srv := &http.Server{IdleTimeout: idle, Handler: testrig.RaceHandler}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	for _, s := range servers {
+		about := s.About
+		if s.Bin != "" {
+			about = sysinfo.NginxVersion(s.Bin) + ", " + about
+		}
+		out = append(out, raceTarget{name: s.Name, about: about, url: "http://" + s.Addr + "/", stop: s.Stop})
 	}
-	go srv.Serve(ln)
-	rl, err := testrig.ListenRelay(ln.Addr().String(), testrig.RaceDelay)
-	if err != nil {
-		srv.Close()
-		return nil, err
-	}
-	out = append(out, raceTarget{name: "net/http server", about: fmt.Sprintf("http.Server{IdleTimeout: %v}", idle),
-		url: "http://" + rl.Addr() + "/", stop: func() { rl.Close(); srv.Close() }})
-
-	n, err := testrig.RunNginx(testrig.NginxConfig{Body: "ok\n", KeepaliveTimeout: strconv.FormatInt(idle.Milliseconds(), 10) + "ms"})
-	if err != nil {
-		return out, err
-	}
-	rl, err = testrig.ListenRelay(n.Addr, testrig.RaceDelay)
-	if err != nil {
-		n.Stop()
-		return out, err
-	}
-	out = append(out, raceTarget{name: "nginx", about: fmt.Sprintf("%s, keepalive_timeout %dms", sysinfo.NginxVersion(n.Bin), idle.Milliseconds()),
-		url: "http://" + rl.Addr() + "/", stop: func() { rl.Close(); n.Stop() }})
-	return out, nil
+	return out, err
 }
 
 // raceKind sorts a failure for the report, naming the holdfast client's
@@ -181,7 +163,7 @@ func raceMarkdown(cfg config, targets []raceTarget, runs map[string][]raceRun, n
 				rate = fmt.Sprintf("%.2f%%", 100*float64(fail)/float64(req))
 			}
 			fmt.Fprintf(&b, "| %s (%s) | %s | %d | %s | %d | %s | %d | %s |\n",
-				t.name, t.about, tr.name, req, strings.Join(per, ", "), fail, rate, reused, kindList(kinds))
+				t.name, t.about, tr.name, req, strings.Join(per, ", "), fail, rate, reused, report.Counts(kinds))
 		}
 	}
 	b.WriteString("\n")
@@ -189,22 +171,4 @@ func raceMarkdown(cfg config, targets []raceTarget, runs map[string][]raceRun, n
 		fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(d, "|", `\|`))
 	}
 	return b.String()
-}
-
-func kindList(kinds map[string]int) string {
-	if len(kinds) == 0 {
-		return "–"
-	}
-	var ks []string
-	for k := range kinds {
-		ks = append(ks, k)
-	}
-	sort.Slice(ks, func(i, j int) bool {
-		return kinds[ks[i]] > kinds[ks[j]] || kinds[ks[i]] == kinds[ks[j]] && ks[i] < ks[j]
-	})
-	var parts []string
-	for _, k := range ks {
-		parts = append(parts, fmt.Sprintf("%s %d", k, kinds[k]))
-	}
-	return strings.Join(parts, ", ")
 }

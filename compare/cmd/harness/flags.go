@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"holdfast/compare/internal/proxypeer"
 )
 
 // config is everything the flags set; nothing else changes a run.
@@ -18,6 +20,7 @@ type config struct {
 	depth       int // requests per write in (b)
 	scenarios   []string
 	servers     []server
+	proxies     []proxypeer.Peer // rows of the proxy scenarios
 	idleN       []int
 	idleFor     time.Duration
 	nofile      int
@@ -38,8 +41,9 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.connections, "connections", 64, "wrk connections")
 	fs.IntVar(&c.threads, "threads", 1, "wrk threads (wrk has one CPU)")
 	fs.IntVar(&c.depth, "pipeline", 16, "requests per write in scenario b")
-	scen := fs.String("scenarios", "a,b,c,d", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections")
+	scen := fs.String("scenarios", "a,b,c,d,pa,pc", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections, pa and pc the same as a and c through a reverse proxy")
 	srvs := fs.String("servers", "nethttp,fasthttp,nbio,nginx,holdfast:goroutine,holdfast:epoll", "servers; holdfast:ENGINE picks a holdfast engine (auto, goroutine, epoll)")
+	proxies := fs.String("proxies", "nginx,haproxy,caddy,httputil,holdfast:goroutine,holdfast:epoll", "reverse proxies for scenarios pa and pc; holdfast:ENGINE picks holdfast proxy's engine")
 	idleN := fs.String("idle-n", "10000,19000", "connection counts for scenario d")
 	fs.DurationVar(&c.idleFor, "idle-for", 10*time.Second, "how long connections sit idle in scenario d")
 	fs.IntVar(&c.nofile, "nofile", 20000, "open-file limit given to each server (prlimit)")
@@ -52,11 +56,12 @@ func parseFlags(args []string) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	var err1, err2, err3 error
+	var err1, err2, err3, err4 error
 	c.scenarios, err1 = parseScenarios(*scen)
 	c.servers, err2 = parseServers(*srvs)
 	c.idleN = mustInts(*idleN, &err3)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	c.proxies, err4 = proxypeer.Parse(*proxies)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return c, err
 	}
 	return c, c.check()
@@ -79,8 +84,8 @@ func (c config) check() error {
 func parseScenarios(s string) ([]string, error) {
 	var out []string
 	for _, f := range splitList(s) {
-		if !strings.Contains("abcd", f) || len(f) != 1 {
-			return nil, fmt.Errorf("unknown scenario %q (want a, b, c or d)", f)
+		if f != "a" && f != "b" && f != "c" && f != "d" && f != "pa" && f != "pc" {
+			return nil, fmt.Errorf("unknown scenario %q (want a, b, c, d, pa or pc)", f)
 		}
 		out = append(out, f)
 	}

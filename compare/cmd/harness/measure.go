@@ -24,14 +24,16 @@ type sample struct {
 // runWrk runs wrk on the client CPU and reads the server's CPU time just
 // before and just after, so the divisor is the server's own work for exactly
 // this load, connection setup and teardown included. Machine-wide CPU is
-// read too: what neither the server nor wrk used was some other process,
+// read too: what neither the server nor wrk (nor the processes of the
+// run named by ours, a proxy's upstream) used was some other process,
 // which on a shared machine makes the run suspect.
-func (h *harness) runWrk(r *running, sc scenario) (sample, error) {
+func (h *harness) runWrk(r *running, sc scenario, ours ...int) (sample, error) {
 	args := append([]string{"-c", h.cfg.clientCPU, "wrk"}, wrk.Args(sc.wrk(r.Addr))...)
 	before, err := h.snap(r.PID)
 	if err != nil {
 		return sample{}, err
 	}
+	oursBefore := h.ticksOf(ours)
 	start := time.Now()
 	stopScraper := startScraper(r.Admin)
 	cmd := exec.Command("taskset", args...)
@@ -48,7 +50,8 @@ func (h *harness) runWrk(r *running, sc scenario) (sample, error) {
 	}
 	serverSec := ticksToSec(after.server - before.server)
 	wrkSec := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-	otherSec := ticksToSec(after.system-before.system) - serverSec - wrkSec
+	oursSec := ticksToSec(h.ticksOf(ours) - oursBefore)
+	otherSec := ticksToSec(after.system-before.system) - serverSec - wrkSec - oursSec
 	smp := wrkSample(res, serverSec, max(otherSec, 0), elapsed)
 	if r.Admin != "" && scrapes.failed > 0 {
 		smp.flags = append(smp.flags, fmt.Sprintf("%d of %d /metrics scrapes failed: %v", scrapes.failed, scrapes.total, scrapes.lastErr))
@@ -66,6 +69,16 @@ func (h *harness) snap(pid int) (cpuSnap, error) {
 	}
 	sys, err := h.proc.SystemBusy()
 	return cpuSnap{srv, sys}, err
+}
+
+// ticksOf sums the CPU ticks of pids (gone ones count nothing).
+func (h *harness) ticksOf(pids []int) uint64 {
+	var sum uint64
+	for _, pid := range pids {
+		t, _ := h.proc.CPUTicks(pid)
+		sum += t
+	}
+	return sum
 }
 
 func ticksToSec(t uint64) float64 { return float64(t) / procstat.TicksPerSecond }

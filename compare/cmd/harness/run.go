@@ -26,6 +26,7 @@ func run(cfg config) error {
 	rep := h.newReport(now)
 	h.runRounds(rep)
 	h.profiles()
+	rep.Notes = append(rep.Notes, h.proxyNotes()...)
 	rep.Notes = append(rep.Notes, h.notes...) // profiles may add notes
 	rep.Summarize()
 	return h.write(rep)
@@ -38,20 +39,41 @@ func run(cfg config) error {
 func (h *harness) runRounds(rep *report.Report) {
 	scs := h.scenarios()
 	for _, sc := range scs {
-		rs := report.Scenario{Key: sc.key, Title: sc.title, About: sc.about, Metrics: sc.metrics}
-		for _, s := range h.cfg.servers {
-			rs.Servers = append(rs.Servers, report.ServerResult{Server: s.Name})
+		rs := report.Scenario{Subject: sc.subject, Key: sc.key, Title: sc.title, About: sc.about, Metrics: sc.metrics}
+		for _, name := range h.rowNames(sc) {
+			rs.Servers = append(rs.Servers, report.ServerResult{Server: name})
 		}
 		rep.Scenarios = append(rep.Scenarios, rs)
 	}
 	for round := 0; round < h.cfg.rounds; round++ {
 		for si, sc := range scs {
+			if sc.proxy {
+				h.runProxyRound(round, si, sc, &rep.Scenarios[si])
+				continue
+			}
 			for _, i := range rotation(len(h.cfg.servers), round+si) {
 				res := &rep.Scenarios[si].Servers[i]
 				h.runOnce(round, sc, h.cfg.servers[i], res)
 			}
 		}
 	}
+}
+
+// rowNames are a scenario's rows: the servers, or for a proxy scenario
+// the upstream alone and then the proxies.
+func (h *harness) rowNames(sc scenario) []string {
+	var names []string
+	if sc.proxy {
+		names = append(names, directRow)
+		for _, p := range h.cfg.proxies {
+			names = append(names, p.Name)
+		}
+		return names
+	}
+	for _, s := range h.cfg.servers {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // rotation is 0..n-1 started at k mod n.

@@ -13,6 +13,8 @@ type scenario struct {
 	key, title, about string
 	wrk               func(addr string) wrk.Options
 	idleN             int
+	proxy             bool            // through each of -proxies to an upstream (proxy.go)
+	subject           string          // the rows' heading; "" for servers
 	metrics           []report.Metric // the report's columns
 }
 
@@ -27,6 +29,8 @@ const (
 	mRSSConn = "rss_per_conn"
 	mIdleCPU = "idle_cpu"
 	mHeld    = "held"
+	mAddP50  = "added_p50"
+	mAddP99  = "added_p99"
 )
 
 var wrkMetrics = []report.Metric{
@@ -58,6 +62,10 @@ func (h *harness) scenarios() []scenario {
 			}
 			continue
 		}
+		if k == "pa" || k == "pc" {
+			out = append(out, h.proxyScenario(k))
+			continue
+		}
 		sc := h.wrkScenario(k)
 		sc.metrics = wrkMetrics
 		out = append(out, sc)
@@ -71,7 +79,7 @@ func (h *harness) wrkScenario(k string) scenario {
 		return wrk.Options{Threads: c.threads, Connections: c.connections,
 			Duration: strconv.Itoa(int(c.duration.Seconds())) + "s", URL: "http://" + addr + "/"}
 	}
-	line := fmt.Sprintf("wrk -t%d -c%d -d%v", c.threads, c.connections, c.duration)
+	line := h.wrkLine()
 	switch k {
 	case "a":
 		return scenario{key: "a", title: "(a) keep-alive: " + line, wrk: base,
@@ -92,6 +100,11 @@ func (h *harness) wrkScenario(k string) scenario {
 			o.Headers = []string{"Connection: close"}
 			return o
 		}}
+}
+
+// wrkLine is the wrk command of the wrk scenarios, for titles.
+func (h *harness) wrkLine() string {
+	return fmt.Sprintf("wrk -t%d -c%d -d%v", h.cfg.threads, h.cfg.connections, h.cfg.duration)
 }
 
 func (h *harness) idleScenario(n int) scenario {

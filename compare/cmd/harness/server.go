@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -115,21 +114,11 @@ func (r *running) waitReady(limit time.Duration) error {
 }
 
 func checkHello(c *http.Client, url string) error {
-	resp, err := c.Get(url)
-	if err != nil {
-		return err
+	h, err := launch.CheckGET(c, url, "Hello, World!")
+	if err == nil && h.Get("Content-Type") != "text/plain" {
+		err = fmt.Errorf("Content-Type %q, want text/plain", h.Get("Content-Type"))
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	switch {
-	case err != nil:
-		return err
-	case resp.StatusCode != 200 || string(body) != "Hello, World!":
-		return fmt.Errorf("got %d %q, want 200 \"Hello, World!\"", resp.StatusCode, body)
-	case resp.Header.Get("Content-Type") != "text/plain":
-		return fmt.Errorf("Content-Type %q, want text/plain", resp.Header.Get("Content-Type"))
-	}
-	return nil
+	return err
 }
 
 // stop ends the server (SIGTERM, then SIGKILL after 5s) and removes its

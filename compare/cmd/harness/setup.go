@@ -10,6 +10,7 @@ import (
 
 	"holdfast/compare"
 	"holdfast/compare/internal/procstat"
+	"holdfast/compare/internal/proxypeer"
 	"holdfast/internal/testrig"
 )
 
@@ -56,17 +57,20 @@ func (h *harness) setup() error {
 	return h.goBuild(h.idleBin, "./cmd/idleconns")
 }
 
-// ensureTools installs wrk and nginx from Debian when missing, since the
+// ensureTools installs wrk and nginx from Debian when missing, and the
+// reverse proxies the proxy scenarios compare (HAProxy, Caddy), since the
 // harness may run on a fresh machine; taskset and prlimit come with
 // util-linux and are only checked.
 func (h *harness) ensureTools() error {
+	needNginx := h.wants("nginx") || h.wantsProxies()
 	var missing []string
 	if _, err := exec.LookPath("wrk"); err != nil {
 		missing = append(missing, "wrk")
 	}
-	if h.nginxBin, _ = testrig.FindNginx(); h.nginxBin == "" && h.wants("nginx") {
+	if h.nginxBin, _ = testrig.FindNginx(); h.nginxBin == "" && needNginx {
 		missing = append(missing, "nginx-light")
 	}
+	missing = append(missing, h.missingProxies()...)
 	if len(missing) > 0 {
 		if err := aptInstall(h, missing); err != nil {
 			return err
@@ -78,10 +82,28 @@ func (h *harness) ensureTools() error {
 			return fmt.Errorf("%s not found after install: %w", t, err)
 		}
 	}
-	if h.wants("nginx") && h.nginxBin == "" {
+	if needNginx && h.nginxBin == "" {
 		return errors.New("nginx not found after install")
 	}
+	if still := h.missingProxies(); len(still) > 0 {
+		return fmt.Errorf("%s not found after install", strings.Join(still, ", "))
+	}
 	return nil
+}
+
+// missingProxies are the Debian packages of the proxies the proxy
+// scenarios need and do not find, nginx aside.
+func (h *harness) missingProxies() []string {
+	if !h.wantsProxies() {
+		return nil
+	}
+	var pkgs []string
+	for _, kind := range proxypeer.Missing(h.cfg.proxies, proxypeer.FindBins()) {
+		if kind != "nginx" {
+			pkgs = append(pkgs, proxypeer.Packages[kind])
+		}
+	}
+	return pkgs
 }
 
 func aptInstall(h *harness, pkgs []string) error {

@@ -21,10 +21,13 @@ func init() { servers["holdfast"] = serveHoldfast }
 //
 // With -admin it also serves the admin listener (/metrics, the live page)
 // on that address, for the harness's "+metrics" runs.
-func serveHoldfast(o options) error {
+func serveHoldfast(o options) error { return listenHoldfast(o, http.HandlerFunc(hello)) }
+
+// listenHoldfast serves h with holdfast as the holdfast peer does.
+func listenHoldfast(o options, h http.Handler) error {
 	srv := &holdfast.Server{
 		Addr:     o.addr,
-		Handler:  http.HandlerFunc(hello),
+		Handler:  h,
 		Policy:   holdfast.Policy{MaxRequests: 100000, IdleTimeout: 300 * time.Second},
 		ErrorLog: slog.New(slog.DiscardHandler),
 	}

@@ -1,8 +1,11 @@
 // Command peer runs one of the servers that holdfast is compared with, each
 // answering every request with the same 13-byte text/plain body, keep-alive on
-// and logging off, so that the only difference between runs is the server.
+// and logging off, so that the only difference between runs is the server;
+// or one of the Go reverse proxies compared with holdfast's, passing every
+// request to an upstream.
 //
 //	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT
+//	peer -server {httputil|holdfast-proxy} -addr 127.0.0.1:PORT -upstream http://HOST:PORT
 //
 // The harness (../harness) starts it pinned to one CPU with GOMAXPROCS=1.
 package main
@@ -20,9 +23,10 @@ var helloBody = []byte("Hello, World!")
 
 // options are the flags every server is started with.
 type options struct {
-	addr   string
-	engine string // holdfast only; passed through to holdfast.ParseEngine
-	admin  string // holdfast only: the admin listener's address (/metrics)
+	addr     string
+	engine   string // holdfast and holdfast-proxy; passed through to holdfast.ParseEngine
+	admin    string // holdfast only: the admin listener's address (/metrics)
+	upstream string // the proxies only
 }
 
 // servers maps a -server name to its serve function; each server's file
@@ -34,8 +38,9 @@ func main() {
 	var o options
 	name := flag.String("server", "", "server to run: "+strings.Join(names(), ", "))
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
-	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast only)")
+	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast and holdfast-proxy only)")
 	flag.StringVar(&o.admin, "admin", "", "holdfast only: serve the admin listener (/metrics, live page) on this address")
+	flag.StringVar(&o.upstream, "upstream", "", "upstream URL (httputil and holdfast-proxy only)")
 	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
 	flag.Parse()
 

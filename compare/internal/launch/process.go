@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -140,4 +142,22 @@ func (s *syncBuffer) tail() string {
 		return "(no output)"
 	}
 	return t
+}
+
+// CheckGET is a readiness check: a GET of url must answer 200 with body
+// want. It returns the answer's header for further checks.
+func CheckGET(c *http.Client, url, want string) (http.Header, error) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	switch {
+	case err != nil:
+		return nil, err
+	case resp.StatusCode != 200 || string(body) != want:
+		return nil, fmt.Errorf("got %d %q, want 200 %q", resp.StatusCode, body, want)
+	}
+	return resp.Header, nil
 }

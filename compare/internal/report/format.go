@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // Units the harness uses for metrics; Format knows how to print each.
@@ -70,4 +72,24 @@ func thousands(n int64) string {
 		return "-" + string(out)
 	}
 	return string(out)
+}
+
+// Counts lists counted things, the most frequent first ("PUT 502 46, GET
+// EOF 3"), or "–" when there are none.
+func Counts(counts map[string]int) string {
+	if len(counts) == 0 {
+		return "–"
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return counts[keys[i]] > counts[keys[j]] || counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " " + strconv.Itoa(counts[k])
+	}
+	return strings.Join(parts, ", ")
 }

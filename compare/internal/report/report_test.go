@@ -152,3 +152,12 @@ func TestSave(t *testing.T) {
 		t.Fatalf("json %q, %v", js, err)
 	}
 }
+
+func TestCounts(t *testing.T) {
+	if got := Counts(map[string]int{"EOF": 2, "connection reset": 5, "a": 2}); got != "connection reset 5, EOF 2, a 2" {
+		t.Errorf("Counts = %q", got)
+	}
+	if got := Counts(nil); got != "–" {
+		t.Errorf("Counts(nil) = %q", got)
+	}
+}
