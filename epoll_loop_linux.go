@@ -42,10 +42,12 @@ type loop struct {
 	buf      []byte
 	addrBuf  []byte      // formats accepted peers' addresses
 	conns    []*loopConn // by descriptor
+	sessions []*tlsSession // by descriptor: the TLS connections' sessions
 	n        int         // connections registered
 	wheel    *wheel.Wheel
 	onExpiry func(*wheel.Timer) // l.expired, made once
 	paused   []int              // listening descriptors not watched for now (out of descriptors)
+	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
 	resumeAt int64              // when paused listeners are watched again
 	queued   bool               // connections queued before the listener was configured may remain
 
@@ -87,7 +89,8 @@ type loopMsg struct {
 	fd    int
 	reply chan []ConnInfo // msgSnapshot
 
-	perConn bool // msgListen: the listener refused TCP_USER_TIMEOUT
+	perConn bool       // msgListen: the listener refused TCP_USER_TIMEOUT
+	tls     *serverTLS // msgListen: the listener serves TLS
 }
 
 type msgKind uint8
@@ -101,6 +104,8 @@ const (
 	msgStop                    // the server closes
 	msgAbort                   // the server closes at once (Close)
 	msgSnapshot                // describe the connections, on reply
+	msgHandshook               // the TLS handshake is done: the connection waits for its first request
+	msgHandedOver              // the TLS handshake chose HTTP/2: the connection left the loop
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -357,6 +362,10 @@ func (l *loop) message(m loopMsg, now int64) {
 	switch m.kind {
 	case msgIdle, msgClose, msgForget:
 		l.apply(c, m.kind, now, false)
+	case msgHandshook:
+		l.handshook(c, now)
+	case msgHandedOver:
+		l.handedOver(c)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
 			l.closeConn(c, CloseShutdown, now)
@@ -364,6 +373,12 @@ func (l *loop) message(m loopMsg, now int64) {
 	case msgListen:
 		l.queued = true
 		l.userTimeoutPerConn = l.userTimeoutPerConn || m.perConn
+		if m.tls != nil {
+			if l.listenTLS == nil {
+				l.listenTLS = make(map[int]*serverTLS)
+			}
+			l.listenTLS[m.fd] = m.tls
+		}
 		l.listen(m.fd)
 	case msgStop:
 		l.stopping = true
@@ -438,6 +453,9 @@ func (l *loop) unregister(c *loopConn) {
 	if c.fd < len(l.conns) && l.conns[c.fd] == c {
 		l.conns[c.fd] = nil
 		l.n--
+		if c.fd < len(l.sessions) {
+			l.sessions[c.fd] = nil
+		}
 	}
 	l.setDeadline(c, 0)
 }

@@ -2,6 +2,7 @@ package holdfast
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -45,9 +46,19 @@ type Server struct {
 	// connection it rode and whether the connection was kept.
 	AccessLog io.Writer
 
-	// ErrorLog receives handler panics and accept errors; nil means the
-	// standard logger.
+	// ErrorLog receives handler panics, accept errors and failed TLS
+	// handshakes; nil means the standard logger.
 	ErrorLog *log.Logger
+
+	// TLSConfig is the TLS configuration of ServeTLS and
+	// ListenAndServeTLS; it is cloned, not changed. nil means a default
+	// configuration holding the certificate files they are given.
+	TLSConfig *tls.Config
+
+	// HTTP2 serves HTTP/2 (golang.org/x/net/http2) on TLS connections
+	// whose client asks for it with ALPN "h2". Default On; Off offers
+	// only "http/1.1".
+	HTTP2 Toggle
 
 	initOnce sync.Once
 	pol      policy        // resolved Policy; set once by init
@@ -60,9 +71,13 @@ type Server struct {
 	done      chan struct{} // closed when Shutdown or Close is called
 	closeOnce sync.Once
 
+	h2Once    sync.Once
+	h2serving atomic.Pointer[h2Serving] // set once by h2
+
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}  // guarded by mu
 	conns     map[*goroutineConn]struct{} // guarded by mu; the goroutine engine's (loops keep their own)
+	h2conns   map[*h2Conn]struct{}        // guarded by mu; HTTP/2 connections, of either engine
 	drained   chan struct{}               // guarded by mu; closed when no connection is left during Shutdown
 	epoll     *epollEngine                // guarded by mu; the event loops, once started
 }
@@ -73,6 +88,7 @@ func (s *Server) init() {
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
 		s.conns = make(map[*goroutineConn]struct{})
+		s.h2conns = make(map[*h2Conn]struct{})
 		s.done = make(chan struct{})
 	})
 }
@@ -114,6 +130,11 @@ func Listen(addr string) (net.Listener, error) {
 // refuses TCP_USER_TIMEOUT, which is then set on each accepted socket.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
+	return s.serve(l, nil)
+}
+
+// serve is Serve, with TLS when st is set (ServeTLS).
+func (s *Server) serve(l net.Listener, st *serverTLS) error {
 	if !s.trackListener(&l, true) {
 		l.Close()
 		return ErrServerClosed
@@ -122,9 +143,9 @@ func (s *Server) Serve(l net.Listener) error {
 	defer l.Close()
 	switch s.Engine.resolve() {
 	case EngineGoroutine:
-		return s.acceptLoop(l)
+		return s.acceptLoop(l, st)
 	case EngineEpoll:
-		return s.serveEpoll(l)
+		return s.serveEpoll(l, st)
 	}
 	return ErrUnknownEngine
 }
@@ -155,6 +176,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range conns {
 		c.wake()
 	}
+	s.shutdownH2()
 	select {
 	case <-drained:
 		return nil
@@ -178,6 +200,7 @@ func (s *Server) Close() error {
 	for _, c := range conns {
 		c.abort()
 	}
+	s.abortH2()
 	s.abortEngine()
 	return nil
 }
@@ -267,6 +290,7 @@ func (s *Server) Connections() []ConnInfo {
 	for _, c := range conns {
 		infos = append(infos, c.info(now))
 	}
+	infos = append(infos, s.h2Connections(now)...)
 	return append(infos, s.engineConnections(now)...)
 }
 

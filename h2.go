@@ -1,0 +1,262 @@
+package holdfast
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// HTTP/2: a TLS connection whose client chose "h2" is served by
+// golang.org/x/net/http2 with the server's handler, on a goroutine of its
+// own whichever the engine (an HTTP/2 connection multiplexes its requests
+// and keeps goroutines for its streams anyway). It keeps its place in the
+// server's books: its record moves through the same states (handling while
+// a stream is open, idle between), counts its requests and bytes, and
+// closes with a CloseReason.
+
+// h2Serving is the server's HTTP/2 machinery, made on first use.
+type h2Serving struct {
+	server *http2.Server
+	// base carries the handler and the ConnState hook, and its Shutdown
+	// sends GOAWAY on every HTTP/2 connection (http2.ConfigureServer
+	// registers that).
+	base *http.Server
+}
+
+func (s *Server) h2() *h2Serving {
+	s.h2Once.Do(func() {
+		hs := &h2Serving{
+			server: &http2.Server{IdleTimeout: s.pol.idleTimeout},
+			base:   &http.Server{ErrorLog: s.ErrorLog, ConnState: s.h2ConnState},
+		}
+		hs.base.Handler = http.HandlerFunc(s.serveH2Request)
+		http2.ConfigureServer(hs.base, hs.server)
+		s.h2serving.Store(hs)
+	})
+	return s.h2serving.Load()
+}
+
+// h2Conn is an HTTP/2 connection as http2 reads and writes it: the TLS
+// connection, counting bytes into the record and noting why it ended.
+type h2Conn struct {
+	*tls.Conn
+	c *conn
+
+	closed  atomic.Bool           // Close was called: later read errors are not the client's
+	readErr atomic.Pointer[error] // the first read error the client caused
+}
+
+func (h *h2Conn) Read(p []byte) (int, error) {
+	n, err := h.Conn.Read(p)
+	h.c.countIn(n)
+	if err != nil && !h.closed.Load() {
+		h.readErr.CompareAndSwap(nil, &err)
+	}
+	return n, err
+}
+
+func (h *h2Conn) Write(p []byte) (int, error) {
+	n, err := h.Conn.Write(p)
+	h.c.countOut(n)
+	return n, err
+}
+
+func (h *h2Conn) Close() error {
+	h.closed.Store(true)
+	return h.Conn.Close()
+}
+
+// serveH2 serves HTTP/2 on tc, whose handshake chose it, until the
+// connection ends; the caller then closes the record (conn.closed).
+func (s *Server) serveH2(c *conn, tc *tls.Conn) {
+	h := &h2Conn{Conn: tc, c: c}
+	if !s.trackH2(h, true) {
+		tc.Close()
+		c.setReason(CloseShutdown)
+		return
+	}
+	hs := s.h2()
+	// The record is the connection's context (see conn.Value): the
+	// requests' contexts carry its ID, and serveH2Request finds it.
+	hs.server.ServeConn(h, &http2.ServeConnOpts{Context: c, BaseConfig: hs.base})
+	s.trackH2(h, false)
+	c.setState(StateClosing)
+	c.setReason(h.closeReason())
+}
+
+// closeReason says why an HTTP/2 connection ended.
+func (h *h2Conn) closeReason() CloseReason {
+	c := h.c
+	switch {
+	case c.srv.closing.Load():
+		return CloseShutdown
+	case c.getState() == StateIdle && c.srv.pol.idleTimeout > 0 &&
+		time.Duration(monotime()-c.idleFrom.Load()) >= c.srv.pol.idleTimeout-idleVerdictSlack:
+		return CloseIdleTimeout
+	}
+	if p := h.readErr.Load(); p != nil {
+		return classify(*p, false)
+	}
+	return CloseProtocolError // http2 ended it: a frame it refused
+}
+
+// idleVerdictSlack is the slack of the idle-timeout verdict: http2's
+// timer and the record's idle mark are read at different moments.
+const idleVerdictSlack = 50 * time.Millisecond
+
+// h2ConnState follows http2's view of a connection in the record's state.
+func (s *Server) h2ConnState(nc net.Conn, st http.ConnState) {
+	h, ok := nc.(*h2Conn)
+	if !ok {
+		return
+	}
+	switch st {
+	case http.StateActive:
+		h.c.setState(StateHandling)
+	case http.StateIdle:
+		if h.c.getState() == StateNew && s.closing.Load() {
+			// The server began closing between this connection's
+			// handshake and http2 taking it in: send it GOAWAY too.
+			go s.shutdownH2()
+		}
+		h.c.setState(StateIdle)
+		h.c.idleFrom.Store(monotime())
+	}
+}
+
+// serveH2Request counts a request in the connection's record and the
+// server's stats, and runs the handler.
+func (s *Server) serveH2Request(w http.ResponseWriter, r *http.Request) {
+	c, _ := r.Context().Value(connSelfKey{}).(*conn)
+	if c == nil {
+		s.handler().ServeHTTP(w, r)
+		return
+	}
+	if n := c.nreq.Add(1); n > 1 {
+		s.stats.reused.Add(1)
+	}
+	s.stats.requests.Add(1)
+	if s.AccessLog == nil {
+		s.handler().ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &h2Recorder{ResponseWriter: w, status: http.StatusOK}
+	s.handler().ServeHTTP(rec, r)
+	c.logH2Access(r, rec, start)
+}
+
+// h2Recorder notes the status and body size of a response for the access
+// log; Unwrap lets http.ResponseController reach the real writer.
+type h2Recorder struct {
+	http.ResponseWriter
+	status  int
+	written int64
+	wrote   bool
+}
+
+func (w *h2Recorder) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *h2Recorder) Write(p []byte) (int, error) {
+	w.wrote = true
+	n, err := w.ResponseWriter.Write(p)
+	w.written += int64(n)
+	return n, err
+}
+
+func (w *h2Recorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *h2Recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logH2Access writes an HTTP/2 request's access log line, in the format
+// of HTTP/1 ones; the connection stays open after it ("keep").
+func (c *conn) logH2Access(r *http.Request, w *h2Recorder, start time.Time) {
+	b := make([]byte, 0, 256)
+	b = append(b, c.remote...)
+	b = append(b, " ["...)
+	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, "] \""...)
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, r.RequestURI...)
+	b = append(b, ' ')
+	b = append(b, r.Proto...)
+	b = append(b, "\" "...)
+	b = strconv.AppendInt(b, int64(w.status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, w.written, 10)
+	b = append(b, " conn="...)
+	b = strconv.AppendUint(b, c.id, 10)
+	b = append(b, " req="...)
+	b = strconv.AppendUint(b, uint64(c.nreq.Load()), 10)
+	b = append(b, " dur="...)
+	b = append(b, time.Since(start).Round(time.Microsecond).String()...)
+	b = append(b, " keep\n"...)
+	c.srv.logMu.Lock()
+	c.srv.AccessLog.Write(b)
+	c.srv.logMu.Unlock()
+}
+
+// trackH2 registers an HTTP/2 connection, or forgets it; it refuses new
+// ones once the server closes.
+func (s *Server) trackH2(h *h2Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closing.Load() {
+			return false
+		}
+		s.h2conns[h] = struct{}{}
+		return true
+	}
+	delete(s.h2conns, h)
+	return true
+}
+
+// shutdownH2 sends GOAWAY on every HTTP/2 connection: each closes once
+// its streams are done (Shutdown).
+func (s *Server) shutdownH2() {
+	if hs := s.h2serving.Load(); hs != nil {
+		hs.base.Shutdown(context.Background()) // returns at once: base has no connections of its own
+	}
+}
+
+// abortH2 closes every HTTP/2 connection at once (Close).
+func (s *Server) abortH2() {
+	for _, h := range s.h2List() {
+		h.Close()
+	}
+}
+
+func (s *Server) h2List() []*h2Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := make([]*h2Conn, 0, len(s.h2conns))
+	for h := range s.h2conns {
+		list = append(list, h)
+	}
+	return list
+}
+
+func (s *Server) h2Connections(now int64) []ConnInfo {
+	var infos []ConnInfo
+	for _, h := range s.h2List() {
+		infos = append(infos, h.c.info(now))
+	}
+	return infos
+}
