@@ -36,20 +36,20 @@ const (
 // (the one in run: it changes when the loop is taken over, see
 // serveInline) except where noted; the operations on them check so (own).
 type loop struct {
-	srv      *Server       // read-only
-	eng      *epollEngine  // read-only
-	poll     *epoll.Poller // read-only; safe for concurrent use
-	buf      []byte
-	addrBuf  []byte      // formats accepted peers' addresses
-	conns    []*loopConn // by descriptor
-	sessions []*tlsSession // by descriptor: the TLS connections' sessions
-	n        int         // connections registered
-	wheel    *wheel.Wheel
-	onExpiry func(*wheel.Timer) // l.expired, made once
-	paused   []int              // listening descriptors not watched for now (out of descriptors)
+	srv       *Server       // read-only
+	eng       *epollEngine  // read-only
+	poll      *epoll.Poller // read-only; safe for concurrent use
+	buf       []byte
+	addrBuf   []byte        // formats accepted peers' addresses
+	conns     []*loopConn   // by descriptor
+	sessions  []*tlsSession // by descriptor: the TLS connections' sessions
+	n         int           // connections registered
+	wheel     *wheel.Wheel
+	onExpiry  func(*wheel.Timer) // l.expired, made once
+	paused    []int              // listening descriptors not watched for now (out of descriptors)
 	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
-	resumeAt int64              // when paused listeners are watched again
-	queued   bool               // connections queued before the listener was configured may remain
+	resumeAt  int64              // when paused listeners are watched again
+	queued    bool               // connections queued before the listener was configured may remain
 
 	userTimeoutPerConn bool // a listener refused TCP_USER_TIMEOUT: set it on each socket
 	stopping           bool // the server closes: exit once empty
@@ -96,16 +96,16 @@ type loopMsg struct {
 type msgKind uint8
 
 const (
-	msgIdle     msgKind = iota // the serving goroutine is done: the connection waits for its next request
-	msgClose                   // the serving goroutine is done: close the connection (c.reason says why)
-	msgForget                  // the connection was hijacked
-	msgWake                    // Shutdown: close the connection if idle
-	msgListen                  // watch listening descriptor fd
-	msgStop                    // the server closes
-	msgAbort                   // the server closes at once (Close)
-	msgSnapshot                // describe the connections, on reply
-	msgHandshook               // the TLS handshake is done: the connection waits for its first request
-	msgHandedOver              // the TLS handshake chose HTTP/2: the connection left the loop
+	msgIdle       msgKind = iota // the serving goroutine is done: the connection waits for its next request
+	msgClose                     // the serving goroutine is done: close the connection (c.reason says why)
+	msgForget                    // the connection was hijacked
+	msgWake                      // Shutdown: close the connection if idle
+	msgListen                    // watch listening descriptor fd
+	msgStop                      // the server closes
+	msgAbort                     // the server closes at once (Close)
+	msgSnapshot                  // describe the connections, on reply
+	msgHandshook                 // the TLS handshake is done: the connection waits for its first request
+	msgHandedOver                // the TLS handshake chose HTTP/2: the connection left the loop
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {

@@ -82,12 +82,12 @@ func (s *tlsSession) keyUpdateFirst(buf []byte) error {
 	return err
 }
 
-func (s *tlsSession) watch(rc *reqContext)       { s.c.watch(rc) }
-func (s *tlsSession) unwatch()                   { s.c.unwatch() }
-func (s *tlsSession) localAddr() net.Addr        { return s.c.localAddr() }
-func (s *tlsSession) clock() (time.Time, int64)  { return s.c.clock() }
-func (s *tlsSession) wake()                      { s.c.wake() }
-func (s *tlsSession) abort()                     { s.c.abort() }
+func (s *tlsSession) watch(rc *reqContext)           { s.c.watch(rc) }
+func (s *tlsSession) unwatch()                       { s.c.unwatch() }
+func (s *tlsSession) localAddr() net.Addr            { return s.c.localAddr() }
+func (s *tlsSession) clock() (time.Time, int64)      { return s.c.clock() }
+func (s *tlsSession) wake()                          { s.c.wake() }
+func (s *tlsSession) abort()                         { s.c.abort() }
 func (s *tlsSession) tlsState() *tls.ConnectionState { return s.info.state() }
 
 // hijack hands the connection over as a net.Conn that speaks TLS: the
