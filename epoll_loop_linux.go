@@ -36,23 +36,25 @@ const (
 // (the one in run: it changes when the loop is taken over, see
 // serveInline) except where noted; the operations on them check so (own).
 type loop struct {
-	srv       *Server       // read-only
-	eng       *epollEngine  // read-only
-	poll      *epoll.Poller // read-only; safe for concurrent use
-	buf       []byte
-	addrBuf   []byte        // formats accepted peers' addresses
-	conns     []*loopConn   // by descriptor
-	sessions  []*tlsSession // by descriptor: the TLS connections' sessions
-	n         int           // connections registered
-	wheel     *wheel.Wheel
-	onExpiry  func(*wheel.Timer) // l.expired, made once
-	paused    []int              // listening descriptors not watched for now (out of descriptors)
-	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
-	resumeAt  int64              // when paused listeners are watched again
-	queued    bool               // connections queued before the listener was configured may remain
+	srv      *Server       // read-only
+	eng      *epollEngine  // read-only
+	poll     *epoll.Poller // read-only; safe for concurrent use
+	buf      []byte
+	addrBuf  []byte      // formats accepted peers' addresses
+	conns    []*loopConn // by descriptor
+	n        int         // connections registered
+	wheel    *wheel.Wheel
+	onExpiry func(*wheel.Timer) // l.expired, made once
+	paused   []int              // listening descriptors not watched for now (out of descriptors)
+	resumeAt int64              // when paused listeners are watched again
+	queued   bool               // connections queued before the listener was configured may remain
 
 	userTimeoutPerConn bool // a listener refused TCP_USER_TIMEOUT: set it on each socket
 	stopping           bool // the server closes: exit once empty
+
+	// TLS (epoll_tls_linux.go).
+	sessions  []*tlsSession      // by descriptor: the TLS connections' sessions
+	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
 
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
@@ -89,23 +91,24 @@ type loopMsg struct {
 	fd    int
 	reply chan []ConnInfo // msgSnapshot
 
-	perConn bool       // msgListen: the listener refused TCP_USER_TIMEOUT
-	tls     *serverTLS // msgListen: the listener serves TLS
+	perConn bool // msgListen: the listener refused TCP_USER_TIMEOUT
+
+	tls *serverTLS // msgListen: the listener serves TLS
 }
 
 type msgKind uint8
 
 const (
-	msgIdle       msgKind = iota // the serving goroutine is done: the connection waits for its next request
-	msgClose                     // the serving goroutine is done: close the connection (c.reason says why)
-	msgForget                    // the connection was hijacked
-	msgWake                      // Shutdown: close the connection if idle
-	msgListen                    // watch listening descriptor fd
-	msgStop                      // the server closes
-	msgAbort                     // the server closes at once (Close)
-	msgSnapshot                  // describe the connections, on reply
-	msgHandshook                 // the TLS handshake is done: the connection waits for its first request
-	msgHandedOver                // the TLS handshake chose HTTP/2: the connection left the loop
+	msgIdle     msgKind = iota // the serving goroutine is done: the connection waits for its next request
+	msgClose                   // the serving goroutine is done: close the connection (c.reason says why)
+	msgForget                  // the connection was hijacked
+	msgWake                    // Shutdown: close the connection if idle
+	msgListen                  // watch listening descriptor fd
+	msgStop                    // the server closes
+	msgAbort                   // the server closes at once (Close)
+	msgSnapshot                // describe the connections, on reply
+	msgSecured                 // the TLS handshake is done: the connection waits for its first request
+	msgToH2                    // the TLS handshake chose HTTP/2: the connection left the loop
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -362,9 +365,9 @@ func (l *loop) message(m loopMsg, now int64) {
 	switch m.kind {
 	case msgIdle, msgClose, msgForget:
 		l.apply(c, m.kind, now, false)
-	case msgHandshook:
+	case msgSecured:
 		l.handshook(c, now)
-	case msgHandedOver:
+	case msgToH2:
 		l.handedOver(c)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
@@ -374,10 +377,7 @@ func (l *loop) message(m loopMsg, now int64) {
 		l.queued = true
 		l.userTimeoutPerConn = l.userTimeoutPerConn || m.perConn
 		if m.tls != nil {
-			if l.listenTLS == nil {
-				l.listenTLS = make(map[int]*serverTLS)
-			}
-			l.listenTLS[m.fd] = m.tls
+			l.listenTLSOn(m.fd, m.tls)
 		}
 		l.listen(m.fd)
 	case msgStop:
@@ -453,9 +453,7 @@ func (l *loop) unregister(c *loopConn) {
 	if c.fd < len(l.conns) && l.conns[c.fd] == c {
 		l.conns[c.fd] = nil
 		l.n--
-		if c.fd < len(l.sessions) {
-			l.sessions[c.fd] = nil
-		}
+		l.dropSession(c.fd)
 	}
 	l.setDeadline(c, 0)
 }

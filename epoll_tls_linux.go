@@ -87,6 +87,21 @@ func (l *loop) setSession(fd int, s *tlsSession) {
 	l.sessions[fd] = s
 }
 
+// dropSession forgets the session of a connection the loop forgets.
+func (l *loop) dropSession(fd int) {
+	if fd < len(l.sessions) {
+		l.sessions[fd] = nil
+	}
+}
+
+// listenTLSOn notes that listening descriptor fd serves TLS with st.
+func (l *loop) listenTLSOn(fd int, st *serverTLS) {
+	if l.listenTLS == nil {
+		l.listenTLS = make(map[int]*serverTLS)
+	}
+	l.listenTLS[fd] = st
+}
+
 // wireOf is what serves the connection's requests.
 func (l *loop) wireOf(c *loopConn) wire {
 	if s := l.session(c); s != nil {
@@ -125,7 +140,7 @@ func (s *tlsSession) handshake(cfg *tls.Config) {
 	}
 	s.settle(tc, &cs)
 	c.events.Or(epoll.In) // the first request may be here already
-	c.l.post(loopMsg{kind: msgHandshook, c: c})
+	c.l.post(loopMsg{kind: msgSecured, c: c})
 }
 
 // settle picks what carries the requests: the record layer when it can
@@ -175,7 +190,7 @@ func (s *tlsSession) serveH2(tc *tls.Conn) {
 		return
 	}
 	c.releaseExchange()
-	c.l.post(loopMsg{kind: msgHandedOver, c: c})
+	c.l.post(loopMsg{kind: msgToH2, c: c})
 	c.srv.serveH2(&c.conn, tc)
 	c.closed()
 }
