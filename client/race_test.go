@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -28,11 +29,6 @@ const (
 	raceRequests = 2000
 	raceCallers  = 32
 )
-
-// relayURL puts a relay adding 10–25 ms each way in front of addr.
-func relayURL(t testing.TB, addr string) string {
-	return "http://" + testrig.NewRelay(t, addr, testrig.RaceDelay).Addr()
-}
 
 // raceResult counts what a race run saw.
 type raceResult struct {
@@ -97,35 +93,52 @@ func raceRequest(ctx context.Context, rt http.RoundTripper, url string, i int) e
 }
 
 // raceServers starts the servers under test, each behind its own relay,
-// and returns their URLs by name.
+// and returns their URLs by name: net/http and nginx, each over plain TCP
+// and over TLS (testCert; the relay carries the ciphertext).
 func raceServers(t *testing.T, idle time.Duration) map[string]string {
 	urls := map[string]string{}
-	srv := &http.Server{
-		IdleTimeout: idle,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			w.Write([]byte("ok\n"))
-		}),
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok\n"))
+	})
+	for _, name := range []string{"nethttp", "nethttp-tls"} {
+		srv := &http.Server{IdleTimeout: idle, Handler: handler}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheme := "http://"
+		if strings.HasSuffix(name, "-tls") {
+			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert().TLS}}
+			srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){} // HTTP/1.1, as the client asks
+			ln = tls.NewListener(ln, srv.TLSConfig)
+			scheme = "https://"
+		}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		urls[name] = scheme + testrig.NewRelay(t, ln.Addr().String(), testrig.RaceDelay).Addr()
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	urls["nethttp"] = relayURL(t, ln.Addr().String())
-	urls["nginx"] = "" // skipped when nginx is missing
+	urls["nginx"], urls["nginx-tls"] = "", "" // skipped when nginx is missing
 	if _, err := testrig.FindNginx(); err != nil {
 		t.Logf("%v: its reuse race is skipped", err)
 		return urls
 	}
-	ng := testrig.StartNginx(t, testrig.NginxConfig{
-		Body:             "ok\n",
-		KeepaliveTimeout: fmt.Sprintf("%dms", idle.Milliseconds()),
-	})
-	urls["nginx"] = relayURL(t, ng.Addr)
+	for _, name := range []string{"nginx", "nginx-tls"} {
+		cfg := testrig.NginxConfig{Body: "ok\n", KeepaliveTimeout: fmt.Sprintf("%dms", idle.Milliseconds())}
+		scheme := "http://"
+		if name == "nginx-tls" {
+			cfg.TLS = &testrig.NginxTLS{CertPEM: testCert().CertPEM, KeyPEM: testCert().KeyPEM}
+			scheme = "https://"
+		}
+		ng := testrig.StartNginx(t, cfg)
+		urls[name] = scheme + testrig.NewRelay(t, ng.Addr, testrig.RaceDelay).Addr()
+	}
 	return urls
 }
+
+// raceTLS is the TLS configuration of the race's clients: they trust
+// testCert.
+func raceTLS() *tls.Config { return &tls.Config{RootCAs: testCert().Pool} }
 
 func TestTransportReuseRace(t *testing.T) {
 	testrig.CheckLeaks(t)
@@ -138,7 +151,8 @@ func TestTransportReuseRace(t *testing.T) {
 			if url == "" {
 				t.Skip("nginx binary not found (apt-get install nginx-light)")
 			}
-			tr := &Transport{}
+			t.Parallel() // the callers mostly wait: the servers can take the runs together
+			tr := &Transport{TLSClientConfig: raceTLS()}
 			defer tr.CloseIdleConnections()
 			start := time.Now()
 			res := runRace(t, tr, url, n, callers, raceIdle)
@@ -177,7 +191,8 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 			if url == "" {
 				t.Skip("nginx binary not found (apt-get install nginx-light)")
 			}
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			t.Parallel()
+			tr := &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: raceTLS()}
 			defer tr.CloseIdleConnections()
 			res := runRace(t, tr, url, n, callers, raceIdle)
 			t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())

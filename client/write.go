@@ -110,6 +110,12 @@ func (c *persistConn) appendHead(b []byte, req *http.Request, w *bodyWriter) ([]
 	}
 	b = append(b, method...)
 	b = append(b, ' ')
+	proxied := c.h.proxy != nil && c.h.key.scheme == "http"
+	if proxied {
+		// A proxy is sent the absolute form (RFC 9112 §3.2.2).
+		b = append(b, "http://"...)
+		b = append(b, req.URL.Host...)
+	}
 	b, err := appendTarget(b, req.URL)
 	if err != nil {
 		return b, err
@@ -159,6 +165,11 @@ func (c *persistConn) appendHead(b []byte, req *http.Request, w *bodyWriter) ([]
 		pass, _ := u.Password()
 		b = append(b, "Authorization: Basic "...)
 		b = base64.StdEncoding.AppendEncode(b, []byte(u.Username()+":"+pass))
+		b = append(b, "\r\n"...)
+	}
+	if auth := proxyAuthorization(c.h.proxy); proxied && auth != "" && req.Header["Proxy-Authorization"] == nil {
+		b = append(b, "Proxy-Authorization: "...)
+		b = append(b, auth...)
 		b = append(b, "\r\n"...)
 	}
 	b = c.appendConnection(b, req, closeTok)
