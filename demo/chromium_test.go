@@ -19,18 +19,19 @@ const chromiumPath = "/usr/bin/chromium"
 // chromiumDOM loads url in headless Chromium and returns the DOM as it stands
 // once the page's scripts have run (virtual time lets the load event and the
 // report fetch finish before the dump).
-func chromiumDOM(t *testing.T, url string) string {
+func chromiumDOM(t *testing.T, url string, flags ...string) string {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("headless-browser test skipped: %s not found (apt-get install -y chromium)", chromiumPath)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromiumPath,
+	args := append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--user-data-dir="+t.TempDir(),
-		"--virtual-time-budget=10000", "--dump-dom", url)
+		"--disable-sync", "--user-data-dir=" + t.TempDir(),
+		"--virtual-time-budget=10000", "--dump-dom"}, flags...)
+	cmd := exec.CommandContext(ctx, chromiumPath, append(args, url)...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -106,6 +107,12 @@ func TestChromium(t *testing.T) {
 			}
 			if !tc.keepAlive && !strings.Contains(dom, `id="header-connection">close<`) {
 				t.Errorf("the page does not show the report's Connection: close")
+			}
+			if text := anyTag.ReplaceAllString(dom, ""); !tc.keepAlive && strings.Contains(text, "keeps its connections open") {
+				t.Errorf("a page served with short connections says it keeps its connections open")
+			}
+			if !loadTime.MatchString(dom) {
+				t.Errorf("the page shows no load time")
 			}
 		})
 	}

@@ -26,6 +26,9 @@ type serveConfig struct {
 	policy                           holdfast.Policy
 	maxBody                          int64
 	dir                              string
+
+	tlsCert, tlsKey     string // serve_tls.go
+	tlsSelfSigned, noH2 bool
 }
 
 func serveFlags(cfg *serveConfig) *flag.FlagSet {
@@ -52,6 +55,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	durationVar(fs, &p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
 	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
 	positiveDurationVar(fs, &cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	tlsFlags(fs, cfg)
 	return fs
 }
 
@@ -59,7 +63,8 @@ func printServeUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: holdfast [serve] [flags] [DIR]
 
 Serves the files in DIR, or without DIR a built-in demo page whose 32
-sub-resources ride a few kept-alive connections (try it with --no-keepalive).
+sub-resources ride a few kept-alive connections (try it with --no-keepalive),
+over HTTPS with --tls-self-signed (one HTTP/2 connection; --no-h2 for HTTP/1.1).
 SIGINT or SIGTERM drains in-flight requests and exits. Flags may come
 before or after DIR; a DURATION is a Go duration (90s, 1m30s, 250ms) or a
 number of seconds.
@@ -118,6 +123,9 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	if _, err := holdfast.ParseEngine(cfg.engine); err != nil {
 		return nil, fmt.Errorf("--engine %s: want auto, goroutine or epoll", cfg.engine)
 	}
+	if err := checkTLSFlags(cfg); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -125,6 +133,9 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 	srv, err := newServer(cfg)
 	if err != nil {
+		return err
+	}
+	if err := setupTLS(cfg, srv, log); err != nil {
 		return err
 	}
 	if cfg.accessLog != "" {
@@ -149,10 +160,11 @@ func serve(ctx context.Context, cfg *serveConfig, log io.Writer) error {
 	if cfg.dir != "" {
 		what = cfg.dir
 	}
-	fmt.Fprintf(log, "holdfast: serving %s on http://%s (engine %s, keep-alive %s)\n", what, l.Addr(), srv.Engine.Resolved(), keepAliveSummary(cfg))
+	fmt.Fprintf(log, "holdfast: serving %s on %s://%s (engine %s, %s, keep-alive %s)\n",
+		what, cfg.scheme(), l.Addr(), srv.Engine.Resolved(), protocolSummary(cfg), keepAliveSummary(cfg))
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- serveListener(cfg, srv, l) }()
 	select {
 	case err := <-errc:
 		return err
@@ -182,7 +194,7 @@ func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	p := cfg.policy
 	// On the command line 0 means "no limit" (for the drain limit: read
 	// nothing); in a Policy that is negative, and zero is the default.
-	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge} {
+	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge, &p.HandshakeTimeout} {
 		if *d == 0 {
 			*d = -1
 		}
@@ -209,7 +221,10 @@ func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	if cfg.dir != "" {
 		h = http.FileServer(http.Dir(cfg.dir))
 	} else {
-		h = demo.Handler(func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) })
+		h = demo.New(demo.Config{
+			ConnID:           func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) },
+			ShortConnections: cfg.noKeepAlive,
+		})
 	}
 	return &holdfast.Server{Handler: h, Policy: p, Engine: engine, MaxBodyBytes: cfg.maxBody}, nil
 }
