@@ -120,7 +120,7 @@ func TestParseArgs(t *testing.T) {
 func TestDurationFlagsReadOneWay(t *testing.T) {
 	want := map[string][]string{
 		"serve": {"idle-timeout", "header-timeout", "body-timeout", "send-timeout", "max-age",
-			"tcp-keepalive-idle", "tcp-keepalive-interval", "tcp-user-timeout", "drain-timeout"},
+			"tcp-keepalive-idle", "tcp-keepalive-interval", "tcp-user-timeout", "drain-timeout", "handshake-timeout"},
 		"bench": {"d", "timeout"},
 		"probe": {"max-wait", "timeout"},
 	}
