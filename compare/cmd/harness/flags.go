@@ -38,7 +38,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.connections, "connections", 64, "wrk connections")
 	fs.IntVar(&c.threads, "threads", 1, "wrk threads (wrk has one CPU)")
 	fs.IntVar(&c.depth, "pipeline", 16, "requests per write in scenario b")
-	scen := fs.String("scenarios", "a,b,c,d", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections")
+	scen := fs.String("scenarios", "a,b,c,d", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections; "+
+		"over TLS: e keep-alive, f new connections with full handshakes, g with resumed sessions, h idle connections")
 	srvs := fs.String("servers", "nethttp,fasthttp,nbio,nginx,holdfast:goroutine,holdfast:epoll", "servers; holdfast:ENGINE picks a holdfast engine (auto, goroutine, epoll)")
 	idleN := fs.String("idle-n", "10000,19000", "connection counts for scenario d")
 	fs.DurationVar(&c.idleFor, "idle-for", 10*time.Second, "how long connections sit idle in scenario d")
@@ -79,8 +80,8 @@ func (c config) check() error {
 func parseScenarios(s string) ([]string, error) {
 	var out []string
 	for _, f := range splitList(s) {
-		if !strings.Contains("abcd", f) || len(f) != 1 {
-			return nil, fmt.Errorf("unknown scenario %q (want a, b, c or d)", f)
+		if !strings.Contains("abcdefgh", f) || len(f) != 1 {
+			return nil, fmt.Errorf("unknown scenario %q (want a to h)", f)
 		}
 		out = append(out, f)
 	}

@@ -39,16 +39,17 @@ func (h *harness) runRounds(rep *report.Report) {
 	scs := h.scenarios()
 	for _, sc := range scs {
 		rs := report.Scenario{Key: sc.key, Title: sc.title, About: sc.about, Metrics: sc.metrics}
-		for _, s := range h.cfg.servers {
+		for _, s := range h.serversFor(sc) {
 			rs.Servers = append(rs.Servers, report.ServerResult{Server: s.Name})
 		}
 		rep.Scenarios = append(rep.Scenarios, rs)
 	}
 	for round := 0; round < h.cfg.rounds; round++ {
 		for si, sc := range scs {
-			for _, i := range rotation(len(h.cfg.servers), round+si) {
+			servers := h.serversFor(sc)
+			for _, i := range rotation(len(servers), round+si) {
 				res := &rep.Scenarios[si].Servers[i]
-				h.runOnce(round, sc, h.cfg.servers[i], res)
+				h.runOnce(round, sc, servers[i], res)
 			}
 		}
 	}
@@ -68,15 +69,18 @@ func rotation(n, k int) []int {
 func (h *harness) runOnce(round int, sc scenario, s server, res *report.ServerResult) {
 	tag := fmt.Sprintf("round %d", round+1)
 	h.waitQuiet()
-	r, err := h.start(s, "")
+	r, err := h.start(s, "", sc.tls)
 	if err != nil {
 		h.fail(res, tag, sc, err)
 		return
 	}
 	var smp sample
-	if sc.idleN > 0 {
+	switch {
+	case sc.idleN > 0:
 		smp, err = h.runIdle(r, sc.idleN)
-	} else {
+	case sc.bench != nil:
+		smp, err = h.runBench(r, sc)
+	default:
 		smp, err = h.runWrk(r, sc)
 	}
 	if err == nil {

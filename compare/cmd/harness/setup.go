@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"holdfast/compare"
 	"holdfast/compare/internal/procstat"
+	"holdfast/internal/selfsigned"
 	"holdfast/internal/testrig"
 )
 
@@ -20,8 +22,12 @@ type harness struct {
 	binDir    string // temp dir: built binaries and the Lua script
 	peerBin   string
 	idleBin   string
+	benchBin  string // the holdfast command, for holdfast bench
 	nginxBin  string
 	luaPath   string
+	cert      *selfsigned.Cert // what the TLS scenarios serve
+	certFile  string
+	keyFile   string
 	proc      procstat.Proc
 	stamp     string   // names this run's files in results/
 	notes     []string // go into the report
@@ -52,8 +58,29 @@ func (h *harness) setup() error {
 	if err := h.buildPeer(); err != nil {
 		return err
 	}
+	if err := h.setupTLS(); err != nil {
+		return err
+	}
 	h.idleBin = filepath.Join(h.binDir, "idleconns")
 	return h.goBuild(h.idleBin, "./cmd/idleconns")
+}
+
+// setupTLS makes the certificate the TLS scenarios serve and builds the
+// holdfast command their client (holdfast bench) runs.
+func (h *harness) setupTLS() error {
+	var err error
+	if h.cert, err = selfsigned.New([]string{"127.0.0.1", "localhost"}, time.Time{}, time.Time{}); err != nil {
+		return err
+	}
+	h.certFile, h.keyFile = filepath.Join(h.binDir, "cert.pem"), filepath.Join(h.binDir, "key.pem")
+	if err := os.WriteFile(h.certFile, h.cert.CertPEM, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(h.keyFile, h.cert.KeyPEM, 0o600); err != nil {
+		return err
+	}
+	h.benchBin = filepath.Join(h.binDir, "holdfast")
+	return h.goBuild(h.benchBin, "holdfast/cmd/holdfast")
 }
 
 // ensureTools installs wrk and nginx from Debian when missing, since the

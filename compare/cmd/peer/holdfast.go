@@ -18,6 +18,9 @@ func init() { servers["holdfast"] = serveHoldfast }
 //     here; net/http, fasthttp and nbio have no per-connection cap.
 //   - IdleTimeout 300s (default 75s) like nginx's keepalive_timeout here, so
 //     the idle scenario never meets it.
+//
+// Over TLS it offers HTTP/2 and HTTP/1.1 as it does by default; the
+// harness's clients ask for HTTP/1.1.
 func serveHoldfast(o options) error {
 	srv := &holdfast.Server{
 		Addr:     o.addr,
@@ -31,6 +34,9 @@ func serveHoldfast(o options) error {
 			return err
 		}
 		srv.Engine = eng
+	}
+	if o.tls() {
+		return srv.ListenAndServeTLS(o.tlsCert, o.tlsKey)
 	}
 	return srv.ListenAndServe()
 }

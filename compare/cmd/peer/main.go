@@ -2,7 +2,7 @@
 // answering every request with the same 13-byte text/plain body, keep-alive on
 // and logging off, so that the only difference between runs is the server.
 //
-//	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT
+//	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT [-tls-cert FILE -tls-key FILE]
 //
 // The harness (../harness) starts it pinned to one CPU with GOMAXPROCS=1.
 package main
@@ -22,24 +22,40 @@ var helloBody = []byte("Hello, World!")
 type options struct {
 	addr   string
 	engine string // holdfast only; passed through to holdfast.ParseEngine
+
+	// HTTPS with this certificate and key (PEM files) when both are set;
+	// holdfast and nethttp only.
+	tlsCert, tlsKey string
 }
+
+// tls reports whether the server is to serve HTTPS.
+func (o options) tls() bool { return o.tlsCert != "" }
 
 // servers maps a -server name to its serve function; each server's file
 // registers itself in init so that one built without a build tag (holdfast)
 // simply is not listed.
 var servers = map[string]func(options) error{}
 
+// speaksTLS lists the servers that take -tls-cert.
+var speaksTLS = map[string]bool{"holdfast": true, "nethttp": true}
+
 func main() {
 	var o options
 	name := flag.String("server", "", "server to run: "+strings.Join(names(), ", "))
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast only)")
+	flag.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate, PEM (holdfast and nethttp)")
+	flag.StringVar(&o.tlsKey, "tls-key", "", "the key of -tls-cert, PEM")
 	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
 	flag.Parse()
 
 	serve, ok := servers[*name]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "peer: unknown -server %q (have: %s)\n", *name, strings.Join(names(), ", "))
+		os.Exit(2)
+	}
+	if o.tls() && !speaksTLS[*name] {
+		fmt.Fprintf(os.Stderr, "peer: -server %s is not run over TLS here (holdfast and nethttp are)\n", *name)
 		os.Exit(2)
 	}
 	if *pprofAddr != "" {
