@@ -366,7 +366,9 @@ func (s *tlsSession) sealNow(out []byte) int {
 	defer sealPool.Put(bp)
 	buf := *bp
 	sent := 0
-	for r.err == nil && sent < len(out) {
+	// After the client's close_notify (io.EOF) its side is closed, not
+	// ours: what is left of the response still goes.
+	for (r.err == nil || r.err == io.EOF) && sent < len(out) {
 		n := copy(buf[recordHeaderLen:recordHeaderLen+maxPlaintext], out[sent:])
 		rec, err := r.seal(buf, n, recordAppData)
 		if err != nil {
