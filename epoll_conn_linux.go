@@ -333,7 +333,7 @@ func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 		l.armIdle(c, now)
 	}
 	if s := l.session(c); s != nil {
-		s.idle()
+		l.sessionIdle(s, now)
 		if s.pending() {
 			ev |= epoll.In // decrypted, or opened, past the request just served
 		}

@@ -55,6 +55,8 @@ type loop struct {
 	// TLS (epoll_tls_linux.go).
 	sessions  []*tlsSession      // by descriptor: the TLS connections' sessions
 	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
+	trim      []*tlsSession      // idle sessions whose ciphers are to be dropped (see trimSessions)
+	trimAt    int64              // when trim is looked at next; 0 when it is empty
 
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
@@ -200,6 +202,9 @@ func (l *loop) run() {
 		if l.resumeAt != 0 && now >= l.resumeAt {
 			l.resumeListeners()
 		}
+		if l.trimAt != 0 && now >= l.trimAt {
+			l.trimSessions(now)
+		}
 		if l.stopping && l.n == 0 {
 			l.exit()
 			return
@@ -322,6 +327,9 @@ func (l *loop) wakeAt() time.Time {
 	next := l.wheel.NextTick()
 	if l.resumeAt != 0 && (next == 0 || l.resumeAt < next) {
 		next = l.resumeAt
+	}
+	if l.trimAt != 0 && (next == 0 || l.trimAt < next) {
+		next = l.trimAt
 	}
 	if next == 0 {
 		return time.Time{}

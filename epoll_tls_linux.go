@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -43,6 +44,8 @@ type tlsSession struct {
 	stream  *tls.Conn    // otherwise crypto/tls, over raw
 	raw     *cipherConn  // the socket for crypto/tls; nil once records took over
 	info    sessionInfo  // what Request.TLS says
+
+	trimQueued bool // owned by the loop: in loop.trim
 }
 
 // sessionInfo is what a handler learns of the connection's TLS
@@ -315,14 +318,57 @@ func (src loopSource) Read(p []byte) (int, error) {
 	}
 }
 
-// idle releases what an idle connection does not need.
-func (s *tlsSession) idle() {
-	if s.records != nil {
-		s.records.idle()
+// cipherKeep is how long a connection keeps its AEADs once idle: a
+// connection in use keeps them from request to request (making them costs
+// two allocations and a key schedule per direction), one that stays idle
+// lets them go.
+const cipherKeep = time.Second
+
+// sessionIdle is called as a connection goes back to waiting: its input
+// buffer goes back to the pool when empty at once, its AEADs after
+// cipherKeep (trimSessions).
+func (l *loop) sessionIdle(s *tlsSession, now int64) {
+	l.own()
+	if s.records == nil {
+		if s.raw.in.len() == 0 {
+			s.raw.in.release()
+		}
 		return
 	}
-	if s.raw.in.len() == 0 {
-		s.raw.in.release()
+	s.records.input.releaseIfEmpty()
+	if !s.trimQueued {
+		s.trimQueued = true
+		l.trim = append(l.trim, s)
+		if l.trimAt == 0 {
+			l.trimAt = now + int64(cipherKeep)
+		}
+	}
+}
+
+// trimSessions drops the AEADs of the queued sessions whose connections
+// have been idle for cipherKeep; the others are looked at again later. The
+// queue empties as connections go quiet, and then the loop sets no timer
+// for it: idle connections cost no wake-ups.
+func (l *loop) trimSessions(now int64) {
+	l.own()
+	kept := l.trim[:0]
+	for _, s := range l.trim {
+		c := s.c
+		switch {
+		case l.session(c) != s: // closed or handed over
+			s.trimQueued = false
+		case c.busy || c.ex != nil || now-c.idleFrom.Load() < int64(cipherKeep):
+			kept = append(kept, s)
+		default:
+			s.records.dropCiphers()
+			s.trimQueued = false
+		}
+	}
+	clear(l.trim[len(kept):])
+	l.trim = kept
+	l.trimAt = 0
+	if len(kept) > 0 {
+		l.trimAt = now + int64(cipherKeep)
 	}
 }
 
@@ -330,7 +376,7 @@ func (s *tlsSession) idle() {
 func (s *tlsSession) release() {
 	if s.records != nil {
 		s.records.input.release()
-		s.records.idle()
+		s.records.dropCiphers()
 	} else if s.raw != nil {
 		s.raw.in.release()
 	}

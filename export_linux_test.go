@@ -22,3 +22,6 @@ func TLSCarrier(r *http.Request) string {
 	}
 	return "crypto/tls"
 }
+
+// CipherKeep is how long an idle epoll TLS connection keeps its AEADs.
+const CipherKeep = cipherKeep

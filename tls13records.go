@@ -205,12 +205,9 @@ func (k *trafficKeys) nonce() [12]byte {
 	return n
 }
 
-// idle drops what an idle connection does not need: the AEADs, and the
-// input buffer when it holds no partial record.
-func (r *recordLayer) idle() {
-	r.in.aead, r.out.aead = nil, nil
-	r.input.releaseIfEmpty()
-}
+// dropCiphers drops the AEADs of a connection that went idle: they are
+// made again from the keys when it next reads or writes.
+func (r *recordLayer) dropCiphers() { r.in.aead, r.out.aead = nil, nil }
 
 // seal protects one record in place. rec holds the plaintext, n bytes,
 // at rec[recordHeaderLen:]; its capacity leaves room for the overhead.

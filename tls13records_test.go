@@ -99,8 +99,8 @@ func TestRecordLayerRoundTrip(t *testing.T) {
 					t.Fatalf("%d bytes server to client: got %d, %v", size, len(got), err)
 				}
 				client.err = nil
-				server.idle() // the AEADs are made again on the next record
-				client.idle()
+				server.dropCiphers() // the AEADs are made again on the next record
+				client.dropCiphers()
 			}
 		})
 	}
