@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -183,48 +182,29 @@ func (w *h2Recorder) Flush() {
 
 func (w *h2Recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logH2Access writes an HTTP/2 request's access log line, in the format
-// of HTTP/1 ones; the connection stays open after it ("keep").
+// logH2Access writes an HTTP/2 request's access log line, the same as an
+// HTTP/1 request's; the connection stays open after it ("keep").
 func (c *conn) logH2Access(r *http.Request, w *h2Recorder, start time.Time) {
-	b := make([]byte, 0, 256)
-	b = append(b, c.remote...)
-	b = append(b, " ["...)
-	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
-	b = append(b, "] \""...)
-	b = append(b, r.Method...)
-	b = append(b, ' ')
-	b = append(b, r.RequestURI...)
-	b = append(b, ' ')
-	b = append(b, r.Proto...)
-	b = append(b, "\" "...)
-	b = strconv.AppendInt(b, int64(w.status), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, w.written, 10)
-	b = append(b, " conn="...)
-	b = strconv.AppendUint(b, c.id, 10)
-	b = append(b, " req="...)
-	b = strconv.AppendUint(b, uint64(c.nreq.Load()), 10)
-	b = append(b, " dur="...)
-	b = append(b, time.Since(start).Round(time.Microsecond).String()...)
-	b = append(b, " keep\n"...)
-	c.srv.logMu.Lock()
-	c.srv.AccessLog.Write(b)
-	c.srv.logMu.Unlock()
+	c.logAccess(r, &response{respState: &respState{status: w.status, written: w.written}}, start, true)
 }
 
 // trackH2 registers an HTTP/2 connection, or forgets it; it refuses new
 // ones once the server closes.
-func (s *Server) trackH2(h *h2Conn, add bool) bool {
+func (s *Server) trackH2(h *h2Conn, add bool) bool { return track(s, s.h2conns, h, add) }
+
+// track adds k to set, or removes it, under s.mu; it refuses to add once
+// the server closes.
+func track[K comparable](s *Server, set map[K]struct{}, k K, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
 		if s.closing.Load() {
 			return false
 		}
-		s.h2conns[h] = struct{}{}
+		set[k] = struct{}{}
 		return true
 	}
-	delete(s.h2conns, h)
+	delete(set, k)
 	return true
 }
 

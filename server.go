@@ -96,18 +96,24 @@ func (s *Server) init() {
 // ListenAndServe listens on s.Addr with Listen and serves until Shutdown or
 // Close, when it returns ErrServerClosed.
 func (s *Server) ListenAndServe() error {
-	if s.closing.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":http"
-	}
-	l, err := Listen(addr)
+	l, err := s.listenOn(":http")
 	if err != nil {
 		return err
 	}
 	return s.Serve(l)
+}
+
+// listenOn opens the listener of ListenAndServe and ListenAndServeTLS:
+// on s.Addr, or def when it is empty.
+func (s *Server) listenOn(def string) (net.Listener, error) {
+	if s.closing.Load() {
+		return nil, ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = def
+	}
+	return Listen(addr)
 }
 
 // Listen opens a TCP listener on addr ("host:port"; an empty host means
@@ -238,19 +244,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 
 // trackConn registers a goroutine-engine connection, or forgets it; it
 // refuses new ones once the server closes.
-func (s *Server) trackConn(c *goroutineConn, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if add {
-		if s.closing.Load() {
-			return false
-		}
-		s.conns[c] = struct{}{}
-		return true
-	}
-	delete(s.conns, c)
-	return true
-}
+func (s *Server) trackConn(c *goroutineConn, add bool) bool { return track(s, s.conns, c, add) }
 
 // connGone is told of every connection that ends, whatever its engine, so
 // that Shutdown learns when the last one is gone.

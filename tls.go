@@ -32,14 +32,7 @@ type serverTLS struct {
 // ListenAndServeTLS listens on s.Addr (":https" when empty) and serves TLS
 // on it: see ServeTLS.
 func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
-	if s.closing.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":https"
-	}
-	l, err := Listen(addr)
+	l, err := s.listenOn(":https")
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package holdfast_test
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -133,27 +132,19 @@ func TestTLSHijack(t *testing.T) {
 		rw.WriteString("echo: " + line)
 		rw.Flush()
 	})
-	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
-		t.Run(tls.VersionName(v), func(t *testing.T) {
-			run(t, func(t *testing.T, e holdfast.Engine) {
-				ts := newTLSServer(t, e, hijacker)
-				cfg := clientTLS("http/1.1")
-				cfg.MaxVersion = v
-				c := ts.dialTLS(t, cfg)
-				c.send("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
-				resp, _ := c.response("GET")
-				if resp.StatusCode != 101 {
-					t.Fatalf("status %d", resp.StatusCode)
-				}
-				c.send("ping over TLS\n")
-				line, err := c.br.ReadString('\n')
-				if err != nil || line != "echo: ping over TLS\n" {
-					t.Fatalf("read %q, %v", line, err)
-				}
-				drainUntilClosed(t, c.nc)
-			})
-		})
-	}
+	runTLSVersions(t, func(t *testing.T, e holdfast.Engine, v uint16) {
+		ts := newTLSServer(t, e, hijacker)
+		c := ts.dialTLSVersion(t, v)
+		c.send("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		resp, _ := c.response("GET")
+		if resp.StatusCode != 101 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		c.send("ping over TLS\n")
+		line, err := c.br.ReadString('\n')
+		if err != nil || line != "echo: ping over TLS\n" {
+			t.Fatalf("read %q, %v", line, err)
+		}
+		drainUntilClosed(t, c.nc)
+	})
 }
-
-var _ = bufio.NewReader

@@ -128,3 +128,20 @@ func writeTemp(t *testing.T, b []byte) string {
 	}
 	return f.Name()
 }
+
+// runTLSVersions runs f over TLS 1.3 and TLS 1.2 (where the epoll engine
+// keeps crypto/tls), on every engine.
+func runTLSVersions(t *testing.T, f func(t *testing.T, e holdfast.Engine, version uint16)) {
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			run(t, func(t *testing.T, e holdfast.Engine) { f(t, e, v) })
+		})
+	}
+}
+
+// dialTLSVersion is dialTLS with HTTP/1.1 and at most version.
+func (ts *testServer) dialTLSVersion(t *testing.T, version uint16) *client {
+	cfg := clientTLS("http/1.1")
+	cfg.MaxVersion = version
+	return ts.dialTLS(t, cfg)
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,29 +53,23 @@ var carrier = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func TestTLSCarriers(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		version uint16
-		want    string
-	}{{"TLS1.3", tls.VersionTLS13, "records"}, {"TLS1.2", tls.VersionTLS12, "crypto/tls"}} {
-		t.Run(tc.name, func(t *testing.T) {
-			run(t, func(t *testing.T, e holdfast.Engine) {
-				ts := newTLSServer(t, e, carrier)
-				cfg := clientTLS("http/1.1")
-				cfg.MaxVersion = tc.version
-				c := ts.dialTLS(t, cfg)
-				want := tc.want
-				if e != holdfast.EngineEpoll {
-					want = ""
-				}
-				for i := range 3 {
-					if _, got := c.get("/"); got != want {
-						t.Fatalf("request %d: carried by %q, want %q", i, got, want)
-					}
-				}
-			})
-		})
-	}
+	runTLSVersions(t, func(t *testing.T, e holdfast.Engine, v uint16) {
+		ts := newTLSServer(t, e, carrier)
+		c := ts.dialTLSVersion(t, v)
+		want := ""
+		switch {
+		case e != holdfast.EngineEpoll:
+		case v == tls.VersionTLS13:
+			want = "records"
+		default:
+			want = "crypto/tls"
+		}
+		for i := range 3 {
+			if _, got := c.get("/"); got != want {
+				t.Fatalf("request %d: carried by %q, want %q", i, got, want)
+			}
+		}
+	})
 }
 
 // bodyEcho answers with the request body.
@@ -88,24 +83,18 @@ var bodyEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func TestTLSLargeBodies(t *testing.T) {
-	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
-		t.Run(tls.VersionName(v), func(t *testing.T) {
-			run(t, func(t *testing.T, e holdfast.Engine) {
-				ts := newTLSServer(t, e, bodyEcho)
-				cfg := clientTLS("http/1.1")
-				cfg.MaxVersion = v
-				c := ts.dialTLS(t, cfg)
-				for _, size := range []int{0, 1, 16383, 16384, 16385, 100_000, 1 << 20} {
-					body := strings.Repeat("0123456789abcdef", size/16+1)[:size]
-					c.send(fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", size, body))
-					resp, got := c.response("POST")
-					if resp.StatusCode != 200 || got != body {
-						t.Fatalf("%d bytes: status %d, got %d bytes back", size, resp.StatusCode, len(got))
-					}
-				}
-			})
-		})
-	}
+	runTLSVersions(t, func(t *testing.T, e holdfast.Engine, v uint16) {
+		ts := newTLSServer(t, e, bodyEcho)
+		c := ts.dialTLSVersion(t, v)
+		for _, size := range []int{0, 1, 16383, 16384, 16385, 100_000, 1 << 20} {
+			body := strings.Repeat("0123456789abcdef", size/16+1)[:size]
+			c.send(fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", size, body))
+			resp, got := c.response("POST")
+			if resp.StatusCode != 200 || got != body {
+				t.Fatalf("%d bytes: status %d, got %d bytes back", size, resp.StatusCode, len(got))
+			}
+		}
+	})
 }
 
 func TestTLSPipelined(t *testing.T) {
@@ -228,4 +217,42 @@ func TestTLSShutdownDrainsBothProtocols(t *testing.T) {
 			t.Fatalf("open %d, closed by shutdown %d; want 0 and 2", st.ConnectionsOpen, st.Closed[holdfast.CloseShutdown])
 		}
 	})
+}
+
+func TestTLSHTTP2AccessLog(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		var log syncBuffer
+		ts := newTLSServer(t, e, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(201)
+			io.WriteString(w, "made")
+		}), func(s *holdfast.Server) { s.AccessLog = &log })
+		resp, err := h2Client(t).Get("https://localhost:" + port(ts.addr) + "/thing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		line := log.String()
+		if !strings.Contains(line, `"GET /thing HTTP/2.0" 201 4 conn=`) || !strings.HasSuffix(line, " keep\n") {
+			t.Fatalf("access log %q", line)
+		}
+	})
+}
+
+// syncBuffer is a strings.Builder safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

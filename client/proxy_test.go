@@ -16,66 +16,29 @@ import (
 	"holdfast/internal/testrig"
 )
 
-// testProxy is an HTTP proxy for the tests: CONNECT tunnels and
-// absolute-form requests, noting what it was asked.
+// testProxy is an HTTP proxy for the tests, on a rawServer: CONNECT
+// tunnels and absolute-form requests, noting what it was asked.
 type testProxy struct {
-	ln net.Listener
-	wg sync.WaitGroup
+	srv *rawServer
 
 	mu       sync.Mutex
-	conns    map[net.Conn]struct{} // every connection, closed at the end
-	connects []string              // CONNECT targets
-	targets  []string              // request targets of forwarded requests
-	auth     []string              // Proxy-Authorization of each request
+	connects []string // CONNECT targets
+	targets  []string // request targets of forwarded requests
+	auth     []string // Proxy-Authorization of each request
 }
 
 func startProxy(t *testing.T) *testProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &testProxy{ln: ln, conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
+	p := &testProxy{}
+	p.srv = newRawServer(t, p.serve)
 	return p
 }
 
 func (p *testProxy) URL(userinfo string) *url.URL {
-	u := &url.URL{Scheme: "http", Host: p.ln.Addr().String()}
+	u := &url.URL{Scheme: "http", Host: p.srv.ln.Addr().String()}
 	if user, pass, ok := strings.Cut(userinfo, ":"); ok {
 		u.User = url.UserPassword(user, pass)
 	}
 	return u
-}
-
-func (p *testProxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.track(c)
-		p.wg.Add(1)
-		go p.serve(c)
-	}
-}
-
-func (p *testProxy) track(c net.Conn) {
-	p.mu.Lock()
-	p.conns[c] = struct{}{}
-	p.mu.Unlock()
-}
-
-func (p *testProxy) close() {
-	p.ln.Close()
-	p.mu.Lock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
 }
 
 func (p *testProxy) seen() (connects, targets, auth []string) {
@@ -84,10 +47,9 @@ func (p *testProxy) seen() (connects, targets, auth []string) {
 	return append([]string(nil), p.connects...), append([]string(nil), p.targets...), append([]string(nil), p.auth...)
 }
 
-// serve answers the requests of one client connection.
+// serve answers the requests of one client connection; the rawServer
+// closes it (which also ends a tunnel's copies).
 func (p *testProxy) serve(c net.Conn) {
-	defer p.wg.Done()
-	defer c.Close()
 	br := bufio.NewReader(c)
 	for {
 		req, err := http.ReadRequest(br)
@@ -119,7 +81,6 @@ func (p *testProxy) tunnel(c net.Conn, target string) {
 		io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
 		return
 	}
-	p.track(up)
 	defer up.Close()
 	io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
 	done := make(chan struct{})
