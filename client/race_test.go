@@ -140,8 +140,10 @@ func raceServers(t *testing.T, idle time.Duration) map[string]string {
 // testCert.
 func raceTLS() *tls.Config { return &tls.Config{RootCAs: testCert().Pool} }
 
-func TestTransportReuseRace(t *testing.T) {
-	testrig.CheckLeaks(t)
+// eachRaceServer runs f on each race server in a parallel subtest (the
+// callers mostly wait: the servers can take the runs together), with the
+// run's size: smaller under -short.
+func eachRaceServer(t *testing.T, f func(t *testing.T, name, url string, n, callers int)) {
 	n, callers := raceRequests, raceCallers
 	if testing.Short() {
 		n, callers = 200, 16
@@ -151,26 +153,33 @@ func TestTransportReuseRace(t *testing.T) {
 			if url == "" {
 				t.Skip("nginx binary not found (apt-get install nginx-light)")
 			}
-			t.Parallel() // the callers mostly wait: the servers can take the runs together
-			tr := &Transport{TLSClientConfig: raceTLS()}
-			defer tr.CloseIdleConnections()
-			start := time.Now()
-			res := runRace(t, tr, url, n, callers, raceIdle)
-			st := tr.Stats()
-			t.Logf("holdfast vs %s: %d requests in %v, %d failed; dials %d, reuses %d, stale discarded %d, reuse failures %d, retries %d",
-				name, res.requests.Load(), time.Since(start).Round(time.Millisecond), res.failures.Load(),
-				st.Dials, st.Reuses, st.Closed[CloseStale], st.ReuseFailures, st.Retries)
-			if res.requests.Load() != int64(n) {
-				t.Errorf("only %d of %d requests ran", res.requests.Load(), n)
-			}
-			if f := res.failures.Load(); f != 0 {
-				t.Errorf("%d requests failed, the first with: %v", f, res.firstErr.Load())
-			}
-			if st.Reuses == 0 || st.Closed[CloseStale]+st.Retries == 0 {
-				t.Errorf("the run did not race: reuses %d, stale %d, retries %d", st.Reuses, st.Closed[CloseStale], st.Retries)
-			}
+			t.Parallel()
+			f(t, name, url, n, callers)
 		})
 	}
+}
+
+func TestTransportReuseRace(t *testing.T) {
+	testrig.CheckLeaks(t)
+	eachRaceServer(t, func(t *testing.T, name, url string, n, callers int) {
+		tr := &Transport{TLSClientConfig: raceTLS()}
+		defer tr.CloseIdleConnections()
+		start := time.Now()
+		res := runRace(t, tr, url, n, callers, raceIdle)
+		st := tr.Stats()
+		t.Logf("holdfast vs %s: %d requests in %v, %d failed; dials %d, reuses %d, stale discarded %d, reuse failures %d, retries %d",
+			name, res.requests.Load(), time.Since(start).Round(time.Millisecond), res.failures.Load(),
+			st.Dials, st.Reuses, st.Closed[CloseStale], st.ReuseFailures, st.Retries)
+		if res.requests.Load() != int64(n) {
+			t.Errorf("only %d of %d requests ran", res.requests.Load(), n)
+		}
+		if f := res.failures.Load(); f != 0 {
+			t.Errorf("%d requests failed, the first with: %v", f, res.firstErr.Load())
+		}
+		if st.Reuses == 0 || st.Closed[CloseStale]+st.Retries == 0 {
+			t.Errorf("the run did not race: reuses %d, stale %d, retries %d", st.Reuses, st.Closed[CloseStale], st.Retries)
+		}
+	})
 }
 
 // TestTransportReuseRaceNetHTTPBaseline runs the same loop through
@@ -182,20 +191,10 @@ func TestTransportReuseRaceNetHTTPBaseline(t *testing.T) {
 		t.Skip("set HOLDFAST_BASELINE=1 to measure net/http's Transport in the reuse race")
 	}
 	testrig.CheckLeaks(t)
-	n, callers := raceRequests, raceCallers
-	if testing.Short() {
-		n, callers = 200, 16
-	}
-	for name, url := range raceServers(t, raceIdle) {
-		t.Run(name, func(t *testing.T) {
-			if url == "" {
-				t.Skip("nginx binary not found (apt-get install nginx-light)")
-			}
-			t.Parallel()
-			tr := &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: raceTLS()}
-			defer tr.CloseIdleConnections()
-			res := runRace(t, tr, url, n, callers, raceIdle)
-			t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())
-		})
-	}
+	eachRaceServer(t, func(t *testing.T, name, url string, n, callers int) {
+		tr := &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: raceTLS()}
+		defer tr.CloseIdleConnections()
+		res := runRace(t, tr, url, n, callers, raceIdle)
+		t.Logf("net/http vs %s: %d requests, %d failed (first: %v)", name, res.requests.Load(), res.failures.Load(), res.firstErr.Load())
+	})
 }
