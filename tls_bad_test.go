@@ -148,3 +148,23 @@ func TestTLSHijack(t *testing.T) {
 		drainUntilClosed(t, c.nc)
 	})
 }
+
+func TestTLSPanicInCertificateCallback(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		var logs *logRecorder
+		ts := newTLSServer(t, e, connID, func(s *holdfast.Server) {
+			logs = recordLog(t, s)
+			s.TLSConfig.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { panic("no certificate today") }
+		})
+		if _, err := tls.Dial("tcp", ts.addr, clientTLS("http/1.1")); err == nil {
+			t.Fatal("handshake succeeded")
+		}
+		logs.waitFor("panic during the TLS handshake: no certificate today")
+		waitStats(t, ts.Server, "tls-handshake-error", closedBy(holdfast.CloseHandshakeError, 1))
+		// The server still serves: a client without a server name gets the
+		// configured certificate, without the callback.
+		cfg := clientTLS("http/1.1")
+		cfg.ServerName = ""
+		ts.dialTLS(t, cfg).expectOpen()
+	})
+}
