@@ -13,7 +13,7 @@ func (g *goroutineConn) startTLS() bool {
 	c := &g.conn
 	tc := tls.Server(g.tcp, g.tls.config)
 	g.tcp.SetDeadline(c.handshakeDeadline())
-	if err := handshake(tc); err != nil {
+	if err := runHandshake(tc); err != nil {
 		if c.handshakeFailed(err, g.tcp) {
 			c.responded = true // linger, so that the 400 is read before the close
 		}

@@ -129,7 +129,7 @@ func (s *tlsSession) handshake(cfg *tls.Config) {
 	c := s.c
 	s.raw.deadline = c.handshakeDeadline()
 	tc := tls.Server(s.raw, cfg)
-	if err := handshake(tc); err != nil {
+	if err := runHandshake(tc); err != nil {
 		c.responded = c.handshakeFailed(err, s.raw)
 		s.raw.endHandshake()
 		s.raw.in.release()

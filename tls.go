@@ -171,10 +171,10 @@ type tlsWire interface {
 	tlsState() *tls.ConnectionState
 }
 
-// handshake runs tc's handshake; a panic in a configuration callback
+// runHandshake runs tc's handshake; a panic in a configuration callback
 // (GetCertificate, VerifyPeerCertificate…) fails it, as an error, instead
 // of taking the process down: the connection is closed either way.
-func handshake(tc *tls.Conn) (err error) {
+func runHandshake(tc *tls.Conn) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("holdfast: panic during the TLS handshake: %v", v)

@@ -61,7 +61,11 @@ func setupTLS(cfg *serveConfig, srv *holdfast.Server, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--tls-self-signed: %w", err)
 	}
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
+	// Whatever name the browser asked for gets this certificate, rather
+	// than a refusal: its warning can be clicked through when the demo is
+	// reached by another name than localhost.
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.TLS},
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert.TLS, nil }}
 	fmt.Fprintf(log, "holdfast: self-signed certificate for localhost and 127.0.0.1, valid until %s\n", cert.Leaf.NotAfter.Format("2006-01-02"))
 	fmt.Fprintf(log, "holdfast: its SHA-256 fingerprint is %s (browsers will warn: check it, or use curl -k)\n", cert.Fingerprint())
 	return nil
