@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -99,6 +100,9 @@ func (h *harness) runIdle(r *running, n int) (sample, error) {
 		args = append(args, "-tls")
 	}
 	cmd := exec.Command("prlimit", args...)
+	if r.TLS {
+		cmd.Env = append(os.Environ(), classicKeyExchange)
+	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	out, err := cmd.Output()

@@ -11,6 +11,7 @@ import (
 // connection also costs a TLS handshake (the server's most expensive CPU
 // work), so that keep-alive saves the most. They run the servers that
 // speak TLS here: net/http, nginx (with ssl_session_cache) and holdfast.
+// Every client does X25519 key exchange (see classicKeyExchange).
 
 // tlsScenario builds scenarios e, f and g.
 func (h *harness) tlsScenario(k string) scenario {
