@@ -16,10 +16,11 @@ import (
 // hostPool is the pool of one host: its idle connections, hottest last, and
 // the callers waiting for MaxConnsPerHost.
 type hostPool struct {
-	t     *Transport
-	key   poolKey  // the map key
-	proxy *url.URL // the proxy connections go through; nil for none
-	addr  string   // host:port to dial: the server's, or the proxy's
+	t      *Transport
+	key    poolKey  // the map key
+	proxy  *url.URL // the proxy connections go through; nil for none
+	origin string   // the server's host:port
+	addr   string   // host:port to dial: origin, or the proxy's
 
 	mu      sync.Mutex
 	idle    []*persistConn // guarded by mu; LIFO: the last is the most recently used
@@ -56,7 +57,7 @@ func (h *hostPool) emptyLocked() bool { return h.total() == 0 && len(h.waiters) 
 // (see persistConn.usable).
 func (h *hostPool) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew, retryable bool) (*persistConn, error) {
 	if trace != nil && trace.GetConn != nil {
-		trace.GetConn(h.key.addr)
+		trace.GetConn(h.origin)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -247,13 +248,13 @@ func (h *hostPool) connect(ctx, dctx context.Context, trace *httptrace.ClientTra
 	if h.proxy != nil {
 		if err := h.connectTunnel(dctx, tcp); err != nil {
 			tcp.Close()
-			return nil, nil, fmt.Errorf("holdfast/client: CONNECT %s via %s: %w", h.key.addr, h.proxy.Redacted(), err)
+			return nil, nil, fmt.Errorf("holdfast/client: CONNECT %s via %s: %w", h.origin, h.proxy.Redacted(), err)
 		}
 	}
 	tc, err := h.handshake(ctx, tcp, trace)
 	if err != nil {
 		tcp.Close()
-		return nil, nil, fmt.Errorf("holdfast/client: TLS handshake with %s: %w", h.key.addr, err)
+		return nil, nil, fmt.Errorf("holdfast/client: TLS handshake with %s: %w", h.origin, err)
 	}
 	return tc, tcp, nil
 }

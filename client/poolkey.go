@@ -11,10 +11,11 @@ import (
 // server's address, the name TLS sends and verifies, and the proxy they
 // go through. (The Transport's TLS settings are the same for all of its
 // pools: see Transport.)
+// Finding a pool costs no allocation: the key is cut from the URL, and the
+// address to reach (hostPool.origin) is worked out once, with the pool.
 type poolKey struct {
 	scheme     string // "http" or "https"
 	host       string // the URL's host as given
-	addr       string // host:port to reach, the scheme's port when the URL names none
 	serverName string // https: the name sent (SNI) and verified
 	proxy      string // the proxy's URL; "" for none
 }
@@ -26,7 +27,7 @@ func (k poolKey) String() string {
 	s := k.host
 	if k.scheme == "https" {
 		s = "https://" + s
-		if k.serverName != hostOnly(k.addr) {
+		if k.serverName != hostOnly(k.host) {
 			s += " (server name " + k.serverName + ")"
 		}
 	}
@@ -36,12 +37,9 @@ func (k poolKey) String() string {
 	return s
 }
 
-func hostOnly(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
+// hostOnly is the host of a URL's host[:port], without brackets.
+func hostOnly(hostport string) string {
+	return (&url.URL{Host: hostport}).Hostname()
 }
 
 // hostFor finds or makes the pool of the request.
@@ -65,21 +63,15 @@ func (t *Transport) keyFor(req *http.Request) (poolKey, *url.URL, error) {
 	if u == nil {
 		return poolKey{}, nil, errNilURL
 	}
-	port := "80"
 	switch u.Scheme {
-	case "http":
-	case "https":
-		port = "443"
+	case "http", "https":
 	default:
 		return poolKey{}, nil, fmt.Errorf("%w %q", ErrUnsupportedScheme, u.Scheme)
 	}
 	if u.Host == "" {
 		return poolKey{}, nil, errNoHost
 	}
-	key := poolKey{scheme: u.Scheme, host: u.Host, addr: u.Host}
-	if u.Port() == "" {
-		key.addr = net.JoinHostPort(u.Hostname(), port)
-	}
+	key := poolKey{scheme: u.Scheme, host: u.Host}
 	if key.scheme == "https" {
 		key.serverName = u.Hostname()
 		if n := t.cfg.tls.ServerName; n != "" {
@@ -102,10 +94,25 @@ func (t *Transport) newHost(key poolKey, proxy *url.URL) *hostPool {
 	if h := t.hosts[key]; h != nil {
 		return h
 	}
-	h := &hostPool{t: t, key: key, proxy: proxy, addr: key.addr}
+	h := &hostPool{t: t, key: key, proxy: proxy, origin: originAddr(key)}
+	h.addr = h.origin
 	if proxy != nil {
 		h.addr = proxyAddr(proxy)
 	}
 	t.hosts[key] = h
 	return h
+}
+
+// originAddr is the host:port of the key's server: the scheme's port when
+// the URL names none.
+func originAddr(k poolKey) string {
+	u := url.URL{Host: k.host}
+	if u.Port() != "" {
+		return k.host
+	}
+	port := "80"
+	if k.scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }

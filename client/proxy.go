@@ -58,7 +58,7 @@ func (h *hostPool) connectTunnel(ctx context.Context, nc net.Conn) error {
 	}
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	req := "CONNECT " + h.key.addr + " HTTP/1.1\r\nHost: " + h.key.addr + "\r\nUser-Agent: holdfast\r\n"
+	req := "CONNECT " + h.origin + " HTTP/1.1\r\nHost: " + h.origin + "\r\nUser-Agent: holdfast\r\n"
 	if auth := proxyAuthorization(h.proxy); auth != "" {
 		req += "Proxy-Authorization: " + auth + "\r\n"
 	}
