@@ -256,3 +256,26 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestTLSClientCertificates: with client certificates the server sends its
+// session tickets after reading the client's certificate, not in its
+// first flight; the record layer must still count them.
+func TestTLSClientCertificates(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newTLSServer(t, e, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%d %s", len(r.TLS.PeerCertificates), holdfast.TLSCarrier(r))
+		}), func(s *holdfast.Server) { s.TLSConfig.ClientAuth = tls.RequireAnyClientCert })
+		cfg := clientTLS("http/1.1")
+		cfg.Certificates = []tls.Certificate{testCert().TLS}
+		c := ts.dialTLS(t, cfg)
+		want := "1 "
+		if e == holdfast.EngineEpoll {
+			want += "records"
+		}
+		for i := range 3 {
+			if _, got := c.get("/"); got != want {
+				t.Fatalf("request %d: %q, want %q", i, got, want)
+			}
+		}
+	})
+}
