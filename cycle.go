@@ -62,6 +62,9 @@ func (c *conn) serveRequest(raw []byte) bool {
 		c.respondError(http.StatusBadRequest, err.Error(), CloseProtocolError)
 		return false
 	}
+	if tw, ok := ex.wire.(tlsWire); ok {
+		req.TLS = tw.tlsState()
+	}
 	w.req = req
 	b := c.attachBody(req, w)
 	if b == nil {

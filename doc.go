@@ -11,6 +11,11 @@
 // §9.3: HTTP/1.1 keeps a connection unless "Connection: close" is sent,
 // HTTP/1.0 keeps it only with "Connection: keep-alive".
 //
+// ServeTLS and ListenAndServeTLS serve HTTPS on either engine, with HTTP/2
+// (golang.org/x/net/http2) for the clients that ask for it with ALPN; the
+// epoll engine serves idle HTTP/1.1 TLS connections without a goroutine
+// (see Server.ServeTLS and docs/tls.md).
+//
 // Every connection's life is visible: its state (ConnState), the reason it
 // closed (CloseReason), counters and histograms gathered on demand without
 // costing the requests anything (Stats, Connections), and slog records of

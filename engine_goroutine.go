@@ -1,6 +1,7 @@
 package holdfast
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -18,7 +19,13 @@ import (
 // part is owned by its serve goroutine.
 type goroutineConn struct {
 	conn
-	nc net.Conn // read-only; Shutdown and Close use it too (wake, abort)
+	nc  net.Conn   // the request stream: the socket, or TLS over it once the handshake is done; Shutdown and Close use it too (wake, abort)
+	tcp net.Conn   // read-only: the socket
+	tls *serverTLS // read-only: the listener's TLS, nil for plain HTTP
+
+	// Owned by the serve goroutine.
+	h2    bool                 // HTTP/2 served it, and closed it
+	state *tls.ConnectionState // the TLS handshake's outcome, shared by the requests
 
 	// waitingHead is true while the serve goroutine waits for the first
 	// byte of a request: the only wait Shutdown may interrupt.
@@ -29,8 +36,9 @@ type goroutineConn struct {
 	shard *connShard // read-only: where the connection is counted
 }
 
-// acceptLoop accepts connections on l, one goroutine each.
-func (s *Server) acceptLoop(l net.Listener) error {
+// acceptLoop accepts connections on l, one goroutine each; st is the
+// listener's TLS, nil for plain HTTP.
+func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
@@ -49,7 +57,7 @@ func (s *Server) acceptLoop(l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		g := &goroutineConn{nc: nc}
+		g := &goroutineConn{nc: nc, tcp: nc, tls: st}
 		g.init(s, nc.RemoteAddr().String())
 		g.shard = s.shardOf(g.id)
 		if !g.shard.admit(g) {
@@ -65,10 +73,13 @@ func (s *Server) acceptLoop(l net.Listener) error {
 func (g *goroutineConn) serve() {
 	c := &g.conn
 	defer g.finish()
-	if err := sockopt.Apply(g.nc, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+	if err := sockopt.Apply(g.tcp, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
+	if g.tls != nil && !g.startTLS() {
+		return
+	}
 	for {
 		headLen, ok := g.readHead()
 		if !ok || !c.serveParsed(headLen) {
@@ -81,7 +92,7 @@ func (g *goroutineConn) serve() {
 // in flight, and accounts for it.
 func (g *goroutineConn) finish() {
 	c := &g.conn
-	if !c.hijacked {
+	if !c.hijacked && !g.h2 {
 		c.setState(StateClosing)
 		c.setReason(CloseReadError) // only if nothing more precise was recorded
 		if c.flush() == nil && c.lingerNeeded() {
@@ -249,33 +260,39 @@ func (g *goroutineConn) localAddr() net.Addr { return g.nc.LocalAddr() }
 
 func (g *goroutineConn) clock() (time.Time, int64) { return now() }
 
-// wake interrupts a connection waiting for a new request (Shutdown).
+// wake interrupts a connection waiting for a new request (Shutdown). It
+// works on the socket: the stream above it may be being set up.
 func (g *goroutineConn) wake() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.waitingHead {
-		g.nc.SetReadDeadline(aLongTimeAgo)
+		g.tcp.SetReadDeadline(aLongTimeAgo)
 	}
 }
 
 // abort closes the socket under a running connection (Close).
-func (g *goroutineConn) abort() { g.nc.Close() }
+func (g *goroutineConn) abort() { g.tcp.Close() }
 
 var aLongTimeAgo = time.Unix(1, 0)
 
 // linger half-closes the connection and reads (discarding) until the client
 // closes, lingerTime passes or lingerBytes arrive — the lingering close that
 // RFC 9112 §9.6 asks of a server that closes while the client may still send.
+// Over TLS, close_notify goes first; what the client still sends is
+// discarded unread, ciphertext and all.
 func (g *goroutineConn) linger() {
 	type closeWriter interface{ CloseWrite() error }
-	cw, ok := g.nc.(closeWriter)
+	if g.nc != g.tcp {
+		g.nc.(closeWriter).CloseWrite() // close_notify
+	}
+	cw, ok := g.tcp.(closeWriter)
 	if !ok || cw.CloseWrite() != nil {
 		return
 	}
-	g.nc.SetReadDeadline(time.Now().Add(lingerTime))
+	g.tcp.SetReadDeadline(time.Now().Add(lingerTime))
 	var buf [4096]byte
 	for total := 0; total < lingerBytes; {
-		n, err := g.nc.Read(buf[:])
+		n, err := g.tcp.Read(buf[:])
 		total += n
 		if err != nil {
 			return

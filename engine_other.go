@@ -15,7 +15,7 @@ func availableEngines() []Engine { return []Engine{EngineGoroutine} }
 // defaultEngine is what EngineAuto means here.
 const defaultEngine = EngineGoroutine
 
-func (s *Server) serveEpoll(net.Listener) error {
+func (s *Server) serveEpoll(net.Listener, *serverTLS) error {
 	return errors.New("holdfast: the epoll engine needs Linux")
 }
 

@@ -66,7 +66,7 @@ func (l *loop) accept(lfd int, now int64) {
 		fd, remote, err := accept4(lfd, &l.addrBuf)
 		switch err {
 		case nil:
-			l.newConn(fd, remote, now)
+			l.newConn(fd, remote, now, l.listenTLS[lfd])
 			continue
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
@@ -89,7 +89,9 @@ func (l *loop) accept(lfd int, now int64) {
 // acceptPause is how long a loop out of descriptors stops accepting.
 const acceptPause = 100 * time.Millisecond
 
-func (l *loop) newConn(fd int, remote string, now int64) {
+// newConn registers an accepted connection; st is its listener's TLS, nil
+// for plain HTTP.
+func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 	c := &loopConn{l: l, fd: fd}
 	c.init(l.srv, remote)
 	l.tally.accepted++
@@ -114,6 +116,10 @@ func (l *loop) newConn(fd int, remote string, now int64) {
 		return
 	}
 	l.register(c)
+	if st != nil {
+		l.startHandshake(c, st) // bounded by the handshake timeout, not the hold time
+		return
+	}
 	l.armIdle(c, now)
 }
 
@@ -178,14 +184,14 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 			}
 			buf = c.ex.in.space()
 		}
-		n, err := readFD(c.fd, buf)
+		n, err := l.read(c, buf)
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
 			return
 		case err != nil:
-			l.headFailed(c, sockopt.DiagnoseFD(os.NewSyscallError("read", err), c.fd), now)
+			l.headFailed(c, err, now)
 			return
 		case n == 0:
 			l.headFailed(c, io.EOF, now)
@@ -204,7 +210,7 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64) bool {
 	if c.ex == nil {
 		l.idleEnded(c, now)
-		c.attachExchange(c)
+		c.attachExchange(l.wireOf(c))
 		c.ex.in.append(buf[:n])
 	} else {
 		c.ex.in.commit(n)
@@ -218,7 +224,7 @@ func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64
 		// The serving goroutine and takeBack must know what this edge
 		// said: the peer's close, or that the socket may hold more.
 		ev &= epoll.RDHup | epoll.Hup | epoll.Err
-		if n == len(buf) {
+		if n == len(buf) || l.tlsPending(c) {
 			ev |= epoll.In
 		}
 		c.events.Store(ev)
@@ -341,6 +347,12 @@ func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 		c.setState(StateIdle)
 		l.armIdle(c, now)
 	}
+	if s := l.session(c); s != nil {
+		l.sessionIdle(s, now)
+		if s.pending() {
+			ev |= epoll.In // decrypted, or opened, past the request just served
+		}
+	}
 	switch {
 	case ev&readReady == 0:
 	case inline:
@@ -356,7 +368,9 @@ func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 	l.own()
 	c.setReason(reason)
 	c.setState(StateClosing)
-	if c.ex != nil && len(c.ex.out) > 0 {
+	if s := l.session(c); s != nil {
+		s.closeNotify()
+	} else if c.ex != nil && len(c.ex.out) > 0 {
 		n, _ := unix.Write(c.fd, c.ex.out) // best effort: small error responses fit
 		c.countOut(n)
 		c.ex.out = c.ex.out[:0]
@@ -395,6 +409,9 @@ func (l *loop) lingerRead(c *loopConn, now int64) {
 
 // destroy closes the socket and forgets the connection.
 func (l *loop) destroy(c *loopConn) {
+	if s := l.session(c); s != nil {
+		s.release()
+	}
 	l.unregister(c)
 	closeFD(c.fd)
 	c.releaseExchange()

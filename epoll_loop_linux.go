@@ -53,6 +53,12 @@ type loop struct {
 	stopping           bool // the server closes: exit once empty
 	tally              tally
 
+	// TLS (epoll_tls_linux.go).
+	sessions  []*tlsSession      // by descriptor: the TLS connections' sessions
+	listenTLS map[int]*serverTLS // listening descriptors that serve TLS
+	trim      []*tlsSession      // idle sessions whose ciphers are to be dropped (see trimSessions)
+	trimAt    int64              // when trim is looked at next; 0 when it is empty
+
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
 	later   []epoll.Event // readiness to handle after the next wait
@@ -91,6 +97,8 @@ type loopMsg struct {
 	sums  chan gathered   // msgGather
 
 	perConn bool // msgListen: the listener refused TCP_USER_TIMEOUT
+
+	tls *serverTLS // msgListen: the listener serves TLS
 }
 
 type msgKind uint8
@@ -105,6 +113,8 @@ const (
 	msgAbort                   // the server closes at once (Close)
 	msgSnapshot                // describe the connections, on reply
 	msgGather                  // add up the counts, on sums
+	msgSecured                 // the TLS handshake is done: the connection waits for its first request
+	msgToH2                    // the TLS handshake chose HTTP/2: the connection left the loop
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -195,6 +205,9 @@ func (l *loop) run() {
 		l.wheel.Advance(now, l.onExpiry)
 		if l.resumeAt != 0 && now >= l.resumeAt {
 			l.resumeListeners()
+		}
+		if l.trimAt != 0 && now >= l.trimAt {
+			l.trimSessions(now)
 		}
 		if l.stopping && l.n == 0 {
 			l.exit()
@@ -326,6 +339,9 @@ func (l *loop) wakeAt() time.Time {
 	if l.resumeAt != 0 && (next == 0 || l.resumeAt < next) {
 		next = l.resumeAt
 	}
+	if l.trimAt != 0 && (next == 0 || l.trimAt < next) {
+		next = l.trimAt
+	}
 	if next == 0 {
 		return time.Time{}
 	}
@@ -368,6 +384,10 @@ func (l *loop) message(m loopMsg, now int64) {
 	switch m.kind {
 	case msgIdle, msgClose, msgForget:
 		l.apply(c, m.kind, now, false)
+	case msgSecured:
+		l.handshook(c, now)
+	case msgToH2:
+		l.handedOver(c)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
 			l.closeConn(c, CloseShutdown, now)
@@ -375,6 +395,9 @@ func (l *loop) message(m loopMsg, now int64) {
 	case msgListen:
 		l.queued = true
 		l.userTimeoutPerConn = l.userTimeoutPerConn || m.perConn
+		if m.tls != nil {
+			l.listenTLSOn(m.fd, m.tls)
+		}
 		l.listen(m.fd)
 	case msgStop:
 		l.stopping = true
@@ -462,6 +485,7 @@ func (l *loop) unregister(c *loopConn) {
 	if c.fd < len(l.conns) && l.conns[c.fd] == c {
 		l.conns[c.fd] = nil
 		l.n--
+		l.dropSession(c.fd)
 	}
 	l.setDeadline(c, 0)
 }

@@ -26,8 +26,8 @@ func availableEngines() []Engine { return []Engine{EngineGoroutine, EngineEpoll}
 const defaultEngine = EngineEpoll
 
 // serveEpoll hands the listener to the server's loops and waits until the
-// server closes.
-func (s *Server) serveEpoll(ln net.Listener) error {
+// server closes; st is the listener's TLS, nil for plain HTTP.
+func (s *Server) serveEpoll(ln net.Listener, st *serverTLS) error {
 	sc, ok := ln.(syscall.Conn)
 	if !ok {
 		return errors.New("holdfast: the epoll engine needs a TCP listener")
@@ -64,7 +64,7 @@ func (s *Server) serveEpoll(ln net.Listener) error {
 		return serr
 	}
 	for _, l := range eng.loops {
-		l.post(loopMsg{kind: msgListen, fd: lfd, perConn: perConn})
+		l.post(loopMsg{kind: msgListen, fd: lfd, perConn: perConn, tls: st})
 	}
 	<-s.done
 	return ErrServerClosed

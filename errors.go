@@ -28,6 +28,10 @@ var (
 	// exceeds Server.MaxBodyBytes; the server answers 413.
 	ErrBodyTooLarge = errors.New("holdfast: request body too large")
 
+	// ErrNoCertificate is returned by ServeTLS and ListenAndServeTLS when
+	// neither the files nor Server.TLSConfig give a certificate.
+	ErrNoCertificate = errors.New("holdfast: TLS needs a certificate: no files given and none in Server.TLSConfig")
+
 	// ErrUnknownEngine is returned by ParseEngine.
 	ErrUnknownEngine = errors.New("holdfast: unknown engine")
 )

@@ -30,4 +30,4 @@ func SocketOptions(r *http.Request) (sockopt.Options, error) {
 	}).sockOptions()
 }
 
-func (g *goroutineConn) sockOptions() (sockopt.Options, error) { return sockopt.Read(g.nc) }
+func (g *goroutineConn) sockOptions() (sockopt.Options, error) { return sockopt.Read(g.tcp) }

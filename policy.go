@@ -89,6 +89,13 @@ type Policy struct {
 	// not.
 	DrainLimit int64
 
+	// HandshakeTimeout bounds a TLS handshake, from accept to the
+	// handshake's end. A client that stops mid-handshake, or connects and
+	// sends nothing, is closed when it passes (CloseHandshakeTimeout); on
+	// the epoll engine the goroutine that runs the handshake ends with it.
+	// Default 10 s: a real handshake takes two or three round trips.
+	HandshakeTimeout time.Duration
+
 	// TCPKeepAlive turns TCP keepalive probes on accepted sockets on or
 	// off. Default On: probes find peers that crashed or became
 	// unreachable, and keep NAT and firewall state alive during long
@@ -141,6 +148,7 @@ const (
 	DefaultMaxRequests          = 1000
 	DefaultMaxAge               = time.Hour
 	DefaultDrainLimit           = 256 << 10
+	DefaultHandshakeTimeout     = 10 * time.Second
 	DefaultTCPKeepAliveIdle     = sockopt.DefaultIdle
 	DefaultTCPKeepAliveInterval = sockopt.DefaultInterval
 	DefaultTCPKeepAliveCount    = sockopt.DefaultCount
@@ -158,6 +166,7 @@ type policy struct {
 	maxAge        time.Duration
 	advertise     bool
 	drainLimit    int64
+	handshake     time.Duration
 	sock          sockopt.Options
 }
 
@@ -172,6 +181,7 @@ func (p Policy) resolve() policy {
 		maxAge:        setting.Or(p.MaxAge, DefaultMaxAge),
 		advertise:     p.AdvertiseKeepAlive.or(true),
 		drainLimit:    setting.Or(p.DrainLimit, DefaultDrainLimit),
+		handshake:     setting.Or(p.HandshakeTimeout, DefaultHandshakeTimeout),
 		sock: sockopt.Settings{
 			KeepAliveOff: !p.TCPKeepAlive.or(true),
 			Idle:         p.TCPKeepAliveIdle,

@@ -2,6 +2,7 @@ package holdfast
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -61,6 +62,16 @@ type Server struct {
 	// slog.Default().
 	ErrorLog *slog.Logger
 
+	// TLSConfig is the TLS configuration of ServeTLS and
+	// ListenAndServeTLS; it is cloned, not changed. nil means a default
+	// configuration holding the certificate files they are given.
+	TLSConfig *tls.Config
+
+	// HTTP2 serves HTTP/2 (golang.org/x/net/http2) on TLS connections
+	// whose client asks for it with ALPN "h2". Default On; Off offers
+	// only "http/1.1".
+	HTTP2 Toggle
+
 	initOnce sync.Once
 	pol      policy        // resolved Policy; set once by init
 	limits   http1.Limits  // set once by init
@@ -73,10 +84,17 @@ type Server struct {
 	done      chan struct{} // closed when Shutdown or Close is called
 	closeOnce sync.Once
 
+	h2Once    sync.Once
+	h2serving atomic.Pointer[h2Serving] // set once by h2
+
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{} // guarded by mu
+	h2conns   map[*h2Conn]struct{}       // guarded by mu; HTTP/2 connections, of either engine
+	detached  map[*conn]struct{}         // guarded by mu; connections that left their epoll loop (HTTP/2)
 	drained   chan struct{}              // guarded by mu; closed when no connection is left during Shutdown
 	epoll     *epollEngine               // guarded by mu; the event loops, once started
+
+	detachedTally tally // guarded by mu; the detached connections that ended
 }
 
 func (s *Server) init() {
@@ -86,6 +104,8 @@ func (s *Server) init() {
 		s.listeners = make(map[*net.Listener]struct{})
 		s.shards = newShards()
 		s.errLog = rateLimited(s.ErrorLog)
+		s.h2conns = make(map[*h2Conn]struct{})
+		s.detached = make(map[*conn]struct{})
 		s.done = make(chan struct{})
 	})
 }
@@ -93,18 +113,24 @@ func (s *Server) init() {
 // ListenAndServe listens on s.Addr with Listen and serves until Shutdown or
 // Close, when it returns ErrServerClosed.
 func (s *Server) ListenAndServe() error {
-	if s.closing.Load() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":http"
-	}
-	l, err := Listen(addr)
+	l, err := s.listenOn(":http")
 	if err != nil {
 		return err
 	}
 	return s.Serve(l)
+}
+
+// listenOn opens the listener of ListenAndServe and ListenAndServeTLS:
+// on s.Addr, or def when it is empty.
+func (s *Server) listenOn(def string) (net.Listener, error) {
+	if s.closing.Load() {
+		return nil, ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = def
+	}
+	return Listen(addr)
 }
 
 // Listen opens a TCP listener on addr ("host:port"; an empty host means
@@ -127,6 +153,11 @@ func Listen(addr string) (net.Listener, error) {
 // refuses TCP_USER_TIMEOUT, which is then set on each accepted socket.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
+	return s.serve(l, nil)
+}
+
+// serve is Serve, with TLS when st is set (ServeTLS).
+func (s *Server) serve(l net.Listener, st *serverTLS) error {
 	if !s.trackListener(&l, true) {
 		l.Close()
 		return ErrServerClosed
@@ -135,9 +166,9 @@ func (s *Server) Serve(l net.Listener) error {
 	defer l.Close()
 	switch s.Engine.resolve() {
 	case EngineGoroutine:
-		return s.acceptLoop(l)
+		return s.acceptLoop(l, st)
 	case EngineEpoll:
-		return s.serveEpoll(l)
+		return s.serveEpoll(l, st)
 	}
 	return ErrUnknownEngine
 }
@@ -164,6 +195,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range s.goroutineConns() {
 		c.wake()
 	}
+	s.shutdownH2()
 	select {
 	case <-drained:
 		return nil
@@ -183,6 +215,7 @@ func (s *Server) Close() error {
 	for _, c := range s.goroutineConns() {
 		c.abort()
 	}
+	s.abortH2()
 	s.abortEngine()
 	return nil
 }
@@ -248,7 +281,7 @@ func (s *Server) Connections() []ConnInfo {
 	for _, c := range conns {
 		infos = append(infos, c.info(now))
 	}
-	return infos
+	return append(infos, s.detachedConnections(now)...)
 }
 
 func (s *Server) handler() http.Handler {

@@ -64,6 +64,11 @@ func benchGET(b *testing.B, addr string, depth int) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	benchExchanges(b, c, depth)
+}
+
+// benchExchanges runs the benchmark's exchanges on c.
+func benchExchanges(b *testing.B, c net.Conn, depth int) {
 	req := bytes.Repeat([]byte(benchRequest), depth)
 	buf := make([]byte, 64<<10)
 	// One exchange first, to learn the response size (it varies with the

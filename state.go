@@ -21,8 +21,9 @@ const (
 	// Next: StateHandling, StateWriting, StateIdle, StateReadingHead, StateClosing.
 	StateReadingBody
 
-	// StateHandling: the handler runs.
-	// Next: StateReadingBody, StateWriting, StateHijacked, StateClosing.
+	// StateHandling: the handler runs (on HTTP/2, at least one stream's).
+	// Next: StateReadingBody, StateWriting, StateHijacked, StateClosing,
+	// StateIdle (an HTTP/2 connection whose last stream ended).
 	StateHandling
 
 	// StateWriting: response bytes are being written to the socket, while
@@ -55,7 +56,7 @@ var allowedNext = [numStates]uint16{
 	StateNew:         stateSet(StateReadingHead, StateHandling, StateClosing),
 	StateReadingHead: stateSet(StateHandling, StateClosing),
 	StateReadingBody: stateSet(StateHandling, StateWriting, StateIdle, StateReadingHead, StateClosing),
-	StateHandling:    stateSet(StateReadingBody, StateWriting, StateHijacked, StateClosing),
+	StateHandling:    stateSet(StateReadingBody, StateWriting, StateHijacked, StateClosing, StateIdle),
 	StateWriting:     stateSet(StateHandling, StateReadingBody, StateIdle, StateReadingHead, StateClosing),
 	StateIdle:        stateSet(StateReadingHead, StateHandling, StateClosing),
 	StateClosing:     stateSet(StateClosed),
@@ -140,6 +141,13 @@ const (
 	CloseSendTimeout
 	// CloseReadError: reading failed for a reason not listed above.
 	CloseReadError
+	// CloseHandshakeError: the TLS handshake failed (not TLS, a plain
+	// HTTP request, no certificate for the name asked, no protocol or
+	// cipher in common, the client gave up).
+	CloseHandshakeError
+	// CloseHandshakeTimeout: the TLS handshake did not complete within
+	// Policy.HandshakeTimeout.
+	CloseHandshakeTimeout
 
 	numReasons
 )
@@ -164,6 +172,8 @@ var reasonNames = [numReasons]string{
 	CloseBodyTimeout:      "body-timeout",
 	CloseSendTimeout:      "send-timeout",
 	CloseReadError:        "read-error",
+	CloseHandshakeError:   "tls-handshake-error",
+	CloseHandshakeTimeout: "tls-handshake-timeout",
 }
 
 func (r CloseReason) String() string { return enum.Name(reasonNames[:], r, "CloseReason") }

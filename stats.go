@@ -93,6 +93,7 @@ func (s *Server) Stats() Stats {
 		s.shards[i].gather(&g)
 	}
 	s.engineGather(&g)
+	s.gatherDetached(&g)
 	return g.stats()
 }
 

@@ -180,7 +180,7 @@ func TestFirstRequestFailures(t *testing.T) {
 		{"http://" + refusedAddr(t) + "/", ErrUnreachable, "connection refused"},
 		{garbage.url(), ErrNotHTTP, `"SSH-2.0`},
 		{silent.url(), ErrNotHTTP, "closed the connection without answering"},
-		{"https://127.0.0.1/", ErrTLS, "not supported"},
+		{"https://" + strings.TrimPrefix(garbage.url(), "http://"), ErrTLSHandshake, "TLS handshake failed with 127.0.0.1:"},
 		{"http://[::1/", ErrBadURL, "bad URL"},
 		{"ftp://example.com/", ErrBadURL, "scheme"},
 		{"", ErrBadURL, "no URL"},

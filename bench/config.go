@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"crypto/tls"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,13 @@ type Config struct {
 	Pipeline    int           // requests written at once on a connection; default 1
 	Timeout     time.Duration // per request (and per connect); default 10 s
 
+	// For https:// URLs: Insecure skips the check of the server's
+	// certificate (a self-signed one); NoResume makes every connection's
+	// handshake a full one, where by default connections resume the
+	// session of an earlier one, as browsers do.
+	Insecure bool
+	NoResume bool
+
 	// Progress, when set, is called from another goroutine every Interval
 	// (default 1 s) while the run lasts.
 	Progress func(Progress)
@@ -49,13 +57,26 @@ type plan struct {
 	keepAlive bool   // the connection is meant to be reused
 	req       []byte // one request
 	batch     []byte // Pipeline requests back to back
+
+	tls *tls.Config // nil for http://; shared by the workers, session cache included
 }
+
+// isTLS reports whether the URL is an https one.
+func (c *Config) isTLS() bool { return strings.HasPrefix(strings.ToLower(c.URL), "https://") }
 
 // ModeName says how connections are used, for reports.
 func (c *Config) ModeName() string {
 	v := "HTTP/1.1"
 	if c.HTTP10 {
 		v = "HTTP/1.0"
+	}
+	if c.isTLS() {
+		v += " over TLS"
+		if c.NoKeepAlive && c.NoResume {
+			v += ", full handshakes"
+		} else if c.NoKeepAlive {
+			v += ", resumed sessions"
+		}
 	}
 	switch {
 	case c.NoKeepAlive:
@@ -72,11 +93,14 @@ func newPlan(cfg Config) (*plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	t, err := rawclient.ParseTarget(p.URL, ErrBadURL, ErrTLS)
+	t, err := rawclient.ParseTarget(p.URL, ErrBadURL)
 	if err != nil {
 		return nil, err
 	}
 	p.addr, p.hostport = t.Addr, t.Host
+	if p.tls = t.TLSConfig(p.Insecure); p.tls != nil && !p.NoResume {
+		p.tls.ClientSessionCache = tls.NewLRUClientSessionCache(1) // one server: one entry
+	}
 	if err := p.build(t); err != nil {
 		return nil, err
 	}

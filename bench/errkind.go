@@ -18,6 +18,7 @@ const (
 	ConnectRefused ErrorKind = iota // nothing listens, or the backlog overflowed
 	ConnectTimeout                  // the TCP handshake did not finish in time
 	ConnectError                    // any other failure to connect
+	TLSError                        // the TLS handshake failed
 	Timeout                         // no complete response within the timeout
 	Reset                           // the server reset the connection (RST, EPIPE)
 	ClosedEarly                     // the server closed before the response was complete
@@ -31,6 +32,7 @@ var kindNames = [numKinds]string{
 	ConnectRefused: "connect refused",
 	ConnectTimeout: "connect timeout",
 	ConnectError:   "connect error",
+	TLSError:       "tls handshake",
 	Timeout:        "timeout",
 	Reset:          "reset",
 	ClosedEarly:    "closed early",
@@ -43,6 +45,7 @@ var kindKeys = [numKinds]string{
 	ConnectRefused: "connect_refused",
 	ConnectTimeout: "connect_timeout",
 	ConnectError:   "connect_error",
+	TLSError:       "tls_handshake",
 	Timeout:        "timeout",
 	Reset:          "reset",
 	ClosedEarly:    "closed_early",

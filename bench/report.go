@@ -20,22 +20,39 @@ func WriteText(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "  latency       %s\n", percentiles(r.Latency))
 	fmt.Fprintf(w, "  first byte    %s\n", percentiles(r.FirstByte))
 	fmt.Fprintf(w, "  connect       %s\n", percentiles(r.Connect))
+	if r.TLS() {
+		fmt.Fprintf(w, "  TLS handshake %s\n", percentiles(r.Handshake))
+		fmt.Fprintf(w, "  TLS sessions  %d of %d resumed\n", r.Resumed, r.ConnectionsOpened)
+	}
 	fmt.Fprintf(w, "  connections   %d opened, %s requests per connection, %.0f%% of request time spent connecting\n",
 		r.ConnectionsOpened, num(r.RequestsPerConnection()), 100*r.SetupShare())
 	fmt.Fprintf(w, "  status        %s\n", statusLine(r.Status))
 	fmt.Fprintf(w, "  errors        %s\n", errorLine(r))
 }
 
-// WriteCompareText writes the two runs side by side and what keep-alive
-// bought.
+// WriteCompareText writes the runs side by side and what keep-alive
+// bought: over TLS, with the TCP connect, the TLS handshake and the first
+// byte apart, with and without session resumption.
 func WriteCompareText(w io.Writer, c *Comparison) {
+	runs := []*Result{c.KeepAlive, c.Short}
+	names := []string{"keep-alive", "short"}
+	if c.ShortFull != nil {
+		runs = append(runs, c.ShortFull)
+		names = []string{"keep-alive", "short, resumed", "short, full TLS"}
+	}
 	ka, sh := c.KeepAlive, c.Short
 	fmt.Fprintf(w, "%s  (%d connections, keep-alive vs a new connection per request)\n\n", ka.URL, ka.Connections)
-	row := func(name, a, b string) { fmt.Fprintf(w, "  %-22s %18s %18s\n", name, a, b) }
-	row("", "keep-alive", "short")
-	row("requests", fmt.Sprint(ka.Requests), fmt.Sprint(sh.Requests))
-	row("requests/s", num(ka.RequestsPerSecond()), num(sh.RequestsPerSecond()))
-	row("transfer/s", bytesHuman(ka.BytesPerSecond()), bytesHuman(sh.BytesPerSecond()))
+	row := func(name string, v func(*Result) string) {
+		fmt.Fprintf(w, "  %-22s", name)
+		for _, r := range runs {
+			fmt.Fprintf(w, " %18s", v(r))
+		}
+		fmt.Fprintln(w)
+	}
+	row("", func(r *Result) string { return names[slices.Index(runs, r)] })
+	row("requests", func(r *Result) string { return fmt.Sprint(r.Requests) })
+	row("requests/s", func(r *Result) string { return num(r.RequestsPerSecond()) })
+	row("transfer/s", func(r *Result) string { return bytesHuman(r.BytesPerSecond()) })
 	for _, q := range []struct {
 		name string
 		v    func(Summary) float64
@@ -46,15 +63,32 @@ func WriteCompareText(w io.Writer, c *Comparison) {
 		{"latency p99.9", func(s Summary) float64 { return s.P999 }},
 		{"latency max", func(s Summary) float64 { return s.Max }},
 	} {
-		row(q.name, ms(q.v(ka.Latency)), ms(q.v(sh.Latency)))
+		row(q.name, func(r *Result) string { return ms(q.v(r.Latency)) })
 	}
-	row("connect p50", ms(ka.Connect.P50), ms(sh.Connect.P50))
-	row("connections opened", fmt.Sprint(ka.ConnectionsOpened), fmt.Sprint(sh.ConnectionsOpened))
-	row("connections/request", fmt.Sprintf("%.4f", ka.ConnectionsPerRequest()), fmt.Sprintf("%.4f", sh.ConnectionsPerRequest()))
-	row("errors", fmt.Sprint(ka.ErrorCount()), fmt.Sprint(sh.ErrorCount()))
-	fmt.Fprintf(w, "\n  speed-up       keep-alive served %.2f× the requests/s of short connections\n", c.Speedup())
-	fmt.Fprintf(w, "  setup share    %.0f%% of a short request's time went into opening its connection (connect p50 %s)\n",
-		100*sh.SetupShare(), ms(sh.Connect.P50))
+	row("TCP connect p50", func(r *Result) string { return ms(r.Connect.P50) })
+	if ka.TLS() {
+		row("TLS handshake p50", func(r *Result) string { return ms(r.Handshake.P50) })
+		row("TLS sessions resumed", func(r *Result) string { return fmt.Sprintf("%d/%d", r.Resumed, r.ConnectionsOpened) })
+	}
+	row("first byte p50", func(r *Result) string { return ms(r.FirstByte.P50) })
+	row("connections opened", func(r *Result) string { return fmt.Sprint(r.ConnectionsOpened) })
+	row("connections/request", func(r *Result) string { return fmt.Sprintf("%.4f", r.ConnectionsPerRequest()) })
+	row("errors", func(r *Result) string { return fmt.Sprint(r.ErrorCount()) })
+	fmt.Fprintf(w, "\n  speed-up       keep-alive served %.2f× the requests/s of short connections", c.Speedup())
+	if c.ShortFull != nil {
+		fmt.Fprintf(w, " (%.2f× those with full TLS handshakes)", c.SpeedupFull())
+	}
+	fmt.Fprintln(w)
+	setup := "connect p50 " + ms(sh.Connect.P50)
+	if ka.TLS() {
+		setup += ", TLS handshake p50 " + ms(sh.Handshake.P50)
+	}
+	fmt.Fprintf(w, "  setup share    %.0f%% of a short request's time went into opening its connection (%s)\n",
+		100*sh.SetupShare(), setup)
+	if c.ShortFull != nil {
+		fmt.Fprintf(w, "                 %.0f%% with full TLS handshakes (TLS handshake p50 %s)\n",
+			100*c.ShortFull.SetupShare(), ms(c.ShortFull.Handshake.P50))
+	}
 	fmt.Fprintf(w, "  connections    %.4f per request with keep-alive, %.4f with short connections\n",
 		ka.ConnectionsPerRequest(), sh.ConnectionsPerRequest())
 }

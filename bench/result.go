@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -29,10 +30,15 @@ type Result struct {
 	Latency   Summary // from the (intended) send to the last byte of the response
 	FirstByte Summary // from the send to the first byte of the answer
 	Connect   Summary // TCP handshakes
+	Handshake Summary // TLS handshakes (https:// only)
+
+	// TLS sessions resumed, of the connections opened (https:// only).
+	Resumed int64
 
 	// Sums over all requests, for the share of time spent connecting.
-	ConnectTime time.Duration
-	RequestTime time.Duration
+	ConnectTime   time.Duration
+	HandshakeTime time.Duration
+	RequestTime   time.Duration
 
 	Timeline []Sample
 
@@ -73,10 +79,14 @@ func (r *runner) result(elapsed time.Duration) *Result {
 	}
 	sigfigs := int(r.workers[0].st.latency.SignificantFigures())
 	lat, conn, fb := newHistogram(sigfigs), newHistogram(secondaryFigures), newHistogram(sigfigs)
+	hs := newHistogram(secondaryFigures)
 	for _, w := range r.workers {
 		lat.Merge(w.st.latency)
 		conn.Merge(w.st.connect)
+		hs.Merge(w.st.handshake)
 		fb.Merge(w.st.firstByte)
+		res.Resumed += w.st.resumed
+		res.HandshakeTime += time.Duration(w.st.handshakeNs)
 		res.Requests += w.requests.Load()
 		res.Bytes += w.bytes.Load()
 		res.ConnectionsOpened += w.st.opened
@@ -97,6 +107,7 @@ func (r *runner) result(elapsed time.Duration) *Result {
 		}
 	}
 	res.Latency, res.Connect, res.FirstByte = summarize(lat), summarize(conn), summarize(fb)
+	res.Handshake = summarize(hs)
 	res.latency = lat
 	return res
 }
@@ -141,13 +152,19 @@ func (r *Result) RequestsPerConnection() float64 {
 }
 
 // SetupShare is the fraction of the time spent on requests that went into
-// opening connections.
+// opening connections: TCP connects and TLS handshakes.
 func (r *Result) SetupShare() float64 {
-	total := r.ConnectTime + r.RequestTime
+	setup := r.ConnectTime + r.HandshakeTime
+	total := setup + r.RequestTime
 	if total <= 0 {
 		return 0
 	}
-	return float64(r.ConnectTime) / float64(total)
+	return float64(setup) / float64(total)
+}
+
+// TLS reports whether the run was over TLS.
+func (r *Result) TLS() bool {
+	return r.Handshake.Count > 0 || strings.HasPrefix(strings.ToLower(r.URL), "https://")
 }
 
 // LatencyCurve returns the latency (ms) at percentiles spread evenly on the
@@ -188,6 +205,11 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Requests int64   `json:"requests"`
 		Errors   int64   `json:"errors"`
 	}
+	var hsJSON *Summary
+	var resumedJSON *int64
+	if r.TLS() {
+		hsJSON, resumedJSON = &r.Handshake, &r.Resumed
+	}
 	var tl []sample
 	for _, s := range r.Timeline {
 		tl = append(tl, sample{s.Elapsed.Seconds(), s.Requests, s.Errors})
@@ -204,6 +226,8 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Latency               Summary          `json:"latency_ms"`
 		FirstByte             Summary          `json:"first_byte_ms"`
 		Connect               Summary          `json:"connect_ms"`
+		Handshake             *Summary         `json:"tls_handshake_ms,omitempty"`
+		Resumed               *int64           `json:"tls_sessions_resumed,omitempty"`
 		Status                map[string]int64 `json:"status_codes"`
 		Errors                map[string]int64 `json:"errors"`
 		ErrorsTotal           int64            `json:"errors_total"`
@@ -214,7 +238,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Timeline              []sample         `json:"timeline"`
 	}{
 		r.URL, r.Mode, r.Connections, r.Rate, r.Elapsed.Seconds(), r.Requests,
-		r.RequestsPerSecond(), r.BytesPerSecond(), r.Latency, r.FirstByte, r.Connect,
+		r.RequestsPerSecond(), r.BytesPerSecond(), r.Latency, r.FirstByte, r.Connect, hsJSON, resumedJSON,
 		status, errs, r.ErrorCount(), r.LastError, r.ConnectionsOpened,
 		r.RequestsPerConnection(), r.SetupShare(), tl,
 	})

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -103,6 +105,8 @@ func describeFailure(p *plan, w *worker) error {
 		switch ErrorKind(k) {
 		case ConnectRefused, ConnectTimeout, ConnectError:
 			return fmt.Errorf("%w to %s: %v", ErrUnreachable, p.addr, rootCause(err))
+		case TLSError:
+			return fmt.Errorf("%w with %s: %v%s", ErrTLSHandshake, p.addr, err, insecureHint(err))
 		case BadResponse:
 			return fmt.Errorf("%w: %s answered %s: %v", ErrNotHTTP, p.addr, snippet(w.in.Unread()), err)
 		case Timeout:
@@ -114,6 +118,16 @@ func describeFailure(p *plan, w *worker) error {
 		}
 	}
 	return fmt.Errorf("%w: %s: %v", ErrNotHTTP, p.addr, err)
+}
+
+// insecureHint suggests --insecure for a certificate the system does not
+// trust (a self-signed one).
+func insecureHint(err error) string {
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		return " (--insecure skips the check)"
+	}
+	return ""
 }
 
 // snippet quotes the first bytes a peer sent, which usually say what it is

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"crypto/tls"
 	"net"
 	"runtime"
 	"sync/atomic"
@@ -20,8 +21,8 @@ type worker struct {
 	r      *runner
 	dialer net.Dialer
 
-	conn *net.TCPConn
-	live atomic.Pointer[net.TCPConn] // atomic: conn, for the stopper
+	conn net.Conn                 // the socket, or TLS over it
+	live atomic.Pointer[liveConn] // atomic: conn, for the stopper
 
 	in        rawclient.Reader // conn's responses
 	fin       [1]byte          // endConn reads into it, waiting for the server's FIN
@@ -40,14 +41,17 @@ type worker struct {
 	st workerStats
 }
 
+// liveConn holds the worker's connection for the stopper.
+type liveConn struct{ net.Conn }
+
 // workerStats is owned by the worker; the runner reads it after the worker
 // has exited.
 type workerStats struct {
-	latency, connect, firstByte *hdrhistogram.Histogram
-	status                      [600]int64
-	errs                        [numKinds]int64
-	opened                      int64
-	connectNs, requestNs        int64 // sums, for the share of time spent connecting
+	latency, connect, handshake, firstByte *hdrhistogram.Histogram
+	status                                 [600]int64
+	errs                                   [numKinds]int64
+	opened, resumed                        int64 // connections, and TLS sessions resumed
+	connectNs, handshakeNs, requestNs      int64 // sums, for the share of time spent connecting
 }
 
 func newWorker(id int, p *plan, r *runner, sigfigs int) *worker {
@@ -60,6 +64,7 @@ func newWorker(id int, p *plan, r *runner, sigfigs int) *worker {
 	// that rounding never shows a first byte later than the last.
 	w.st.latency = newHistogram(sigfigs)
 	w.st.connect = newHistogram(secondaryFigures)
+	w.st.handshake = newHistogram(secondaryFigures)
 	w.st.firstByte = newHistogram(sigfigs)
 	return w
 }
@@ -180,10 +185,39 @@ func (w *worker) connect(n int) bool {
 	record(w.st.connect, d)
 	w.st.connectNs += int64(d)
 	w.st.opened++
-	w.conn = c.(*net.TCPConn)
-	w.live.Store(w.conn)
-	w.in.Reset(w.conn)
+	w.conn = c
+	w.live.Store(&liveConn{c})
 	w.deadline = time.Time{}
+	if w.p.tls != nil && !w.handshake(n) {
+		return false
+	}
+	w.in.Reset(w.conn)
+	return true
+}
+
+// handshake runs TLS over the new connection, timed apart from the TCP
+// connect and the first byte.
+func (w *worker) handshake(n int) bool {
+	t0 := time.Now()
+	tc := tls.Client(w.conn, w.p.tls)
+	w.deadline = t0.Add(w.p.Timeout)
+	tc.SetDeadline(w.deadline)
+	if err := tc.Handshake(); err != nil {
+		w.closeConn()
+		if !w.r.stopped() {
+			w.count(TLSError, n, err)
+			w.pause()
+		}
+		return false
+	}
+	d := time.Since(t0)
+	record(w.st.handshake, d)
+	w.st.handshakeNs += int64(d)
+	if tc.ConnectionState().DidResume {
+		w.st.resumed++
+	}
+	w.conn = tc
+	w.live.Store(&liveConn{tc})
 	return true
 }
 

@@ -31,6 +31,7 @@ func (c *persistConn) response(req *http.Request) (*http.Response, error) {
 		ProtoMinor: int(h.Version - 10),
 		Header:     msghead.Header(h.Fields, x.vals[:0], str, ""),
 		Request:    req,
+		TLS:        c.tlsState,
 	}
 	c.in.Consume(c.headLen)
 	c.noteHints()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http/httptrace"
@@ -21,9 +22,12 @@ import (
 // read, then whoever reads the response body.
 type persistConn struct {
 	h       *hostPool
-	nc      net.Conn
-	raw     syscall.RawConn // nil when nc is not a syscall.Conn: peek with a deadline
+	nc      net.Conn        // what requests go over: the socket, or TLS over it
+	tcp     net.Conn        // the socket
+	raw     syscall.RawConn // tcp's, nil when it is not a syscall.Conn: peek with a deadline
 	created time.Time
+
+	tlsState *tls.ConnectionState // the handshake's outcome (Response.TLS); nil over plain TCP
 
 	// Guarded by h.mu.
 	state        connState
@@ -93,10 +97,11 @@ const (
 	writeBufSize = 4 << 10
 )
 
-func newPersistConn(h *hostPool, nc net.Conn) *persistConn {
+func newPersistConn(h *hostPool, nc, tcp net.Conn) *persistConn {
 	c := &persistConn{
 		h:           h,
 		nc:          nc,
+		tcp:         tcp,
 		created:     time.Now(),
 		in:          readbuf.Buffer{Buf: make([]byte, readBufSize)},
 		wbuf:        make([]byte, 0, writeBufSize),
@@ -107,7 +112,7 @@ func newPersistConn(h *hostPool, nc net.Conn) *persistConn {
 	c.parser.MaxHeadBytes = h.t.cfg.maxHead
 	c.parser.MaxRequestLine = min(h.t.cfg.maxHead, http1.DefaultMaxRequestLine)
 	c.head.Reset()
-	if sc, ok := nc.(syscall.Conn); ok {
+	if sc, ok := tcp.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
 			c.peekFn = c.peekFD
@@ -118,6 +123,10 @@ func newPersistConn(h *hostPool, nc net.Conn) *persistConn {
 		// may count, shape or log what it reads and writes, and the system
 		// calls of flushAwait would go around it.
 		c.sendFn = c.sendStep
+	}
+	if tc, ok := nc.(*tls.Conn); ok {
+		cs := tc.ConnectionState()
+		c.tlsState = &cs
 	}
 	c.abortFn = c.abort
 	return c
@@ -156,10 +165,15 @@ func (c *persistConn) usable(retryable bool) bool {
 	if retryable && c.idleFor < freshIdle {
 		return true
 	}
-	if c.raw != nil {
-		return c.peekAlive()
+	if c.raw == nil {
+		return c.peekDeadline()
 	}
-	return c.peekDeadline()
+	if c.peekAlive() {
+		return true
+	}
+	// Over TLS, bytes on the socket may be a record the server may send
+	// at any time: see tlsQuiet.
+	return c.nc != c.tcp && c.peekN > 0 && c.tlsQuiet()
 }
 
 // peekDeadline is the portable liveness check: a read with a short deadline
@@ -174,17 +188,18 @@ func (c *persistConn) peekDeadline() bool {
 
 // abort is the context hook: it fails every read and write in progress or
 // to come. The connection is closed for good; its exchange reports the
-// context's error.
+// context's error. It closes the socket: under TLS, closing the TLS
+// connection would first wait to send close_notify.
 func (c *persistConn) abort() {
 	c.canceled.Store(true)
-	c.nc.Close()
+	c.tcp.Close()
 }
 
 // interrupt fails the reads of exchange gen, if it is still running.
 func (c *persistConn) interrupt(gen uint64) {
 	c.endMu.Lock()
 	if c.ended == gen {
-		c.nc.Close()
+		c.tcp.Close()
 	}
 	c.endMu.Unlock()
 }

@@ -12,7 +12,12 @@
 // every dialed socket find a server host that vanished, and every close is
 // counted with its CloseReason in Stats.
 //
+// It speaks HTTP/1.x over TCP and over TLS (https://, with session
+// resumption), and HTTP/1.1 only over TLS: it offers "http/1.1" alone
+// with ALPN, never HTTP/2. With Proxy it goes through HTTP proxies, as
+// net/http does (CONNECT tunnels for https://), so that it can stand in
+// for http.DefaultTransport.
+//
 // The client shares with holdfast's server (package holdfast) only the
-// wire protocol and the socket vocabulary, and does not import it. It
-// speaks HTTP/1.x over plain TCP only (no TLS, no HTTP/2, no proxies).
+// wire protocol and the socket vocabulary, and does not import it.
 package client

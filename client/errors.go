@@ -9,9 +9,13 @@ var (
 	// whose scheme is neither http nor https.
 	ErrUnsupportedScheme = errors.New("holdfast/client: unsupported protocol scheme")
 
-	// ErrTLSUnsupported is returned by Transport.RoundTrip for https URLs:
-	// the Transport speaks HTTP/1.x over plain TCP only.
-	ErrTLSUnsupported = errors.New("holdfast/client: https is not supported by Transport (no TLS)")
+	// ErrUnsupportedProxy is returned (wrapped) when Transport.Proxy gives
+	// a proxy that is not an http:// one.
+	ErrUnsupportedProxy = errors.New("holdfast/client: unsupported proxy (http:// proxies only)")
+
+	// ErrProxyRefused is returned (wrapped, with the proxy's status) when
+	// a proxy does not open the tunnel an https:// request asks for.
+	ErrProxyRefused = errors.New("holdfast/client: the proxy refused the CONNECT tunnel")
 
 	// ErrReusedConnClosed is returned (wrapped, with the details) when a
 	// request that may not be retried failed on a reused connection before

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
 	"time"
 
@@ -14,9 +16,11 @@ import (
 // hostPool is the pool of one host: its idle connections, hottest last, and
 // the callers waiting for MaxConnsPerHost.
 type hostPool struct {
-	t    *Transport
-	key  string // URL.Host, the map key
-	addr string // host:port to dial
+	t      *Transport
+	key    poolKey  // the map key
+	proxy  *url.URL // the proxy connections go through; nil for none
+	origin string   // the server's host:port
+	addr   string   // host:port to dial: origin, or the proxy's
 
 	mu      sync.Mutex
 	idle    []*persistConn // guarded by mu; LIFO: the last is the most recently used
@@ -53,7 +57,7 @@ func (h *hostPool) emptyLocked() bool { return h.total() == 0 && len(h.waiters) 
 // (see persistConn.usable).
 func (h *hostPool) getConn(ctx context.Context, trace *httptrace.ClientTrace, forceNew, retryable bool) (*persistConn, error) {
 	if trace != nil && trace.GetConn != nil {
-		trace.GetConn(h.addr)
+		trace.GetConn(h.origin)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -205,21 +209,16 @@ func (h *hostPool) dial(ctx context.Context, trace *httptrace.ClientTrace) (*per
 		defer cancel()
 	}
 	h.t.stats.dials.Add(1)
-	nc, err := cfg.dial(dctx, "tcp", h.addr)
+	nc, tcp, err := h.connect(ctx, dctx, trace)
 	if err != nil {
 		h.t.stats.dialErrors.Add(1)
 		h.slotDone()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("holdfast/client: dial %s: %w", h.addr, err)
+		return nil, err
 	}
-	if err := sockopt.Apply(nc, cfg.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
-		nc.Close()
-		h.slotDone()
-		return nil, fmt.Errorf("holdfast/client: socket options on %s: %w", h.addr, err)
-	}
-	c := newPersistConn(h, nc)
+	c := newPersistConn(h, nc, tcp)
 	h.t.stats.open.Add(1)
 	h.mu.Lock()
 	h.dialing--
@@ -227,6 +226,37 @@ func (h *hostPool) dial(ctx context.Context, trace *httptrace.ClientTrace) (*per
 	h.mu.Unlock()
 	c.gotConn(trace)
 	return c, nil
+}
+
+// connect opens a connection for the pool: TCP to the server or its
+// proxy, the tunnel through the proxy, TLS. dctx bounds the dial and the
+// tunnel, ctx (the request's) the TLS handshake with its own timeout. It
+// returns the connection requests go over and the TCP socket under it.
+func (h *hostPool) connect(ctx, dctx context.Context, trace *httptrace.ClientTrace) (nc, tcp net.Conn, err error) {
+	cfg := &h.t.cfg
+	tcp, err = cfg.dial(dctx, "tcp", h.addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("holdfast/client: dial %s: %w", h.addr, err)
+	}
+	if err := sockopt.Apply(tcp, cfg.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+		tcp.Close()
+		return nil, nil, fmt.Errorf("holdfast/client: socket options on %s: %w", h.addr, err)
+	}
+	if h.key.scheme != "https" {
+		return tcp, tcp, nil
+	}
+	if h.proxy != nil {
+		if err := h.connectTunnel(dctx, tcp); err != nil {
+			tcp.Close()
+			return nil, nil, fmt.Errorf("holdfast/client: CONNECT %s via %s: %w", h.origin, h.proxy.Redacted(), err)
+		}
+	}
+	tc, err := h.handshake(ctx, tcp, trace)
+	if err != nil {
+		tcp.Close()
+		return nil, nil, fmt.Errorf("holdfast/client: TLS handshake with %s: %w", h.origin, err)
+	}
+	return tc, tcp, nil
 }
 
 // release takes back a connection whose exchange ended cleanly, and pools

@@ -24,7 +24,9 @@ type TransportStats struct {
 	// Closed counts closed connections by reason (every reason present);
 	// "stale" counts those the check before reuse found dead.
 	Closed map[CloseReason]uint64 `json:"closed"`
-	// Hosts holds the connections of each host pool, by URL host.
+	// Hosts holds the connections of each pool: by the URL's host for
+	// plain HTTP, "https://" and the host for HTTPS, with " via " and the
+	// proxy's URL after it for a pool that goes through a proxy.
 	Hosts map[string]HostStats `json:"hosts"`
 }
 
@@ -70,7 +72,7 @@ func (t *Transport) Stats() TransportStats {
 		s.Closed[r] = st.closed[r].Load()
 	}
 	for _, h := range t.hostPools() {
-		s.Hosts[h.key] = h.counts()
+		s.Hosts[h.key.String()] = h.counts()
 	}
 	return s
 }

@@ -2,11 +2,12 @@ package client
 
 import (
 	"context"
-	"fmt"
+	"crypto/tls"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"holdfast/internal/sockopt"
 )
 
-// Transport is an http.RoundTripper for HTTP/1.x over plain TCP whose
+// Transport is an http.RoundTripper for HTTP/1.x, over TCP and TLS, whose
 // connection pool reuses persistent connections safely. The zero value is
 // ready to use:
 //
@@ -62,17 +63,52 @@ import (
 // field and a negative value means "none", as in the server's Policy.
 // Fields must not be changed after the first request.
 //
-// The Transport speaks HTTP/1.x over plain TCP only: it does not speak TLS
-// (an https URL fails with ErrTLSUnsupported) or HTTP/2, does not go
-// through proxies (http.ProxyFromEnvironment is not consulted), does not
-// hand connections over on a 101 (ErrUpgradeUnsupported), and never adds
-// Accept-Encoding nor decompresses.
+// https:// URLs are served over TLS (crypto/tls): the system's roots
+// verify the server unless TLSClientConfig says otherwise, the URL's host
+// is the server name sent (SNI) and verified, and sessions are resumed
+// (a ClientSessionCache per Transport unless TLSClientConfig has one), so
+// that a new connection to a server seen before costs one round trip and
+// no certificate check. Over TLS the Transport speaks HTTP/1.1 only: it
+// offers "http/1.1" alone with ALPN, so that a server that prefers
+// HTTP/2 still answers in HTTP/1.1, and refuses a server that picks
+// anything else. Its promises hold over TLS as over TCP: the look before
+// reuse is made at the socket under TLS (a record that arrived unasked is
+// read through TLS to tell a session ticket from a close_notify or a
+// response), hints expire connections, and the reuse race is retried.
+//
+// Proxy sends requests through an HTTP proxy, as net/http's Transport
+// does: http:// requests in absolute form to the proxy, https:// ones
+// through a tunnel the proxy opens on CONNECT. Each (scheme, host, server
+// name, proxy) has a pool of its own; connections of two Transports are
+// never shared, so the Transport's own TLS settings (roots, client
+// certificate, verification) are the same for all of its pools.
+//
+// The Transport does not speak HTTP/2, does not hand connections over on
+// a 101 (ErrUpgradeUnsupported), and never adds Accept-Encoding nor
+// decompresses.
 type Transport struct {
 	// DialContext dials the TCP connections. Default: net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// DialTimeout bounds a dial. Default 30 s.
+	// DialTimeout bounds a dial, and the CONNECT through a proxy. Default
+	// 30 s.
 	DialTimeout time.Duration
+
+	// TLSClientConfig configures the TLS of https:// connections; nil
+	// means crypto/tls's defaults. It is cloned at the first request:
+	// ServerName, when empty, becomes each URL's host; NextProtos is
+	// always "http/1.1" alone; ClientSessionCache, when nil, is one LRU
+	// cache (64 sessions) for the Transport.
+	TLSClientConfig *tls.Config
+
+	// TLSHandshakeTimeout bounds a TLS handshake. Default 10 s.
+	TLSHandshakeTimeout time.Duration
+
+	// Proxy returns the proxy a request goes through, or nil for none;
+	// http.ProxyFromEnvironment reads it from HTTP_PROXY, HTTPS_PROXY and
+	// NO_PROXY. Only http:// proxies are supported, with Basic
+	// credentials from the proxy URL's user info. nil: no proxy.
+	Proxy func(*http.Request) (*url.URL, error)
 
 	// MaxIdlePerHost caps the idle connections kept per host; a connection
 	// released beyond it closes the coldest idle one. Default 64; negative:
@@ -160,7 +196,7 @@ type Transport struct {
 	cfg      config // resolved at the first request, read-only after
 
 	mu    sync.RWMutex
-	hosts map[string]*hostPool // guarded by mu; keyed by URL.Host
+	hosts map[poolKey]*hostPool // guarded by mu
 
 	stats counters
 }
@@ -169,6 +205,7 @@ type Transport struct {
 // on the fields).
 const (
 	DefaultDialTimeout            = 30 * time.Second
+	DefaultTLSHandshakeTimeout    = 10 * time.Second
 	DefaultMaxIdlePerHost         = 64
 	DefaultIdleTimeout            = 50 * time.Second
 	DefaultMaxAge                 = time.Hour
@@ -200,6 +237,9 @@ type config struct {
 	maxHead       int
 	keepAlivesOff bool
 	sock          sockopt.Options
+	tls           *tls.Config // the base of every connection's: ServerName is set per pool
+	tlsTimeout    time.Duration
+	proxy         func(*http.Request) (*url.URL, error)
 }
 
 func (t *Transport) init() {
@@ -229,7 +269,10 @@ func (t *Transport) init() {
 			d := &net.Dialer{KeepAlive: -1} // set by sockopt.Apply after the dial
 			t.cfg.dial = d.DialContext
 		}
-		t.hosts = make(map[string]*hostPool)
+		t.cfg.tls = clientTLS(t.TLSClientConfig)
+		t.cfg.tlsTimeout = setting.Or(t.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+		t.cfg.proxy = t.Proxy
+		t.hosts = make(map[poolKey]*hostPool)
 	})
 }
 
@@ -279,52 +322,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.stats.retries.Add(1)
 		forceNew = true
 	}
-}
-
-// hostFor finds or makes the pool of the request's host.
-func (t *Transport) hostFor(req *http.Request) (*hostPool, error) {
-	u := req.URL
-	if u == nil {
-		return nil, errNilURL
-	}
-	switch u.Scheme {
-	case "http":
-	case "https":
-		return nil, ErrTLSUnsupported
-	default:
-		return nil, fmt.Errorf("%w %q", ErrUnsupportedScheme, u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, errNoHost
-	}
-	t.mu.RLock()
-	h := t.hosts[u.Host]
-	t.mu.RUnlock()
-	if h != nil {
-		return h, nil
-	}
-	return t.newHost(u.Host)
-}
-
-func (t *Transport) newHost(key string) (*hostPool, error) {
-	addr := key
-	host, port, err := net.SplitHostPort(key)
-	if err != nil || port == "" {
-		// No port: the URL's host is the whole key, brackets and all.
-		host = key
-		if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-			host = host[1 : len(host)-1]
-		}
-		addr = net.JoinHostPort(host, "80")
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if h := t.hosts[key]; h != nil {
-		return h, nil
-	}
-	h := &hostPool{t: t, key: key, addr: addr}
-	t.hosts[key] = h
-	return h, nil
 }
 
 // CloseIdleConnections closes the idle connections of every host;

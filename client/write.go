@@ -110,7 +110,7 @@ func (c *persistConn) appendHead(b []byte, req *http.Request, w *bodyWriter) ([]
 	}
 	b = append(b, method...)
 	b = append(b, ' ')
-	b, err := appendTarget(b, req.URL)
+	b, err := c.appendRequestTarget(b, req)
 	if err != nil {
 		return b, err
 	}
@@ -161,9 +161,37 @@ func (c *persistConn) appendHead(b []byte, req *http.Request, w *bodyWriter) ([]
 		b = base64.StdEncoding.AppendEncode(b, []byte(u.Username()+":"+pass))
 		b = append(b, "\r\n"...)
 	}
+	b = c.appendProxyAuthorization(b, req)
 	b = c.appendConnection(b, req, closeTok)
 	b = appendFraming(b, method, req, w)
 	return append(b, "\r\n"...), nil
+}
+
+// proxied reports whether requests go to a proxy as they are (http://
+// through a proxy): then in absolute form and with the proxy's
+// credentials.
+func (c *persistConn) proxied() bool { return c.h.proxy != nil && c.h.key.scheme == "http" }
+
+// appendRequestTarget appends the request target: the origin form, or the
+// absolute form a proxy is sent (RFC 9112 §3.2.2).
+func (c *persistConn) appendRequestTarget(b []byte, req *http.Request) ([]byte, error) {
+	if c.proxied() {
+		b = append(b, "http://"...)
+		b = append(b, req.URL.Host...)
+	}
+	return appendTarget(b, req.URL)
+}
+
+// appendProxyAuthorization gives a proxied request the proxy URL's
+// credentials, unless the caller set its own.
+func (c *persistConn) appendProxyAuthorization(b []byte, req *http.Request) []byte {
+	auth := proxyAuthorization(c.h.proxy)
+	if !c.proxied() || auth == "" || req.Header["Proxy-Authorization"] != nil {
+		return b
+	}
+	b = append(b, "Proxy-Authorization: "...)
+	b = append(b, auth...)
+	return append(b, "\r\n"...)
 }
 
 // appendConnection asks for the close when the caller or the Transport

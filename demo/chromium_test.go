@@ -67,6 +67,12 @@ func TestChromium(t *testing.T) {
 			if !tc.keepAlive && !strings.Contains(dom, `id="header-connection">close<`) {
 				t.Errorf("the page does not show the report's Connection: close")
 			}
+			if text := anyTag.ReplaceAllString(dom, ""); !tc.keepAlive && strings.Contains(text, "keeps its connections open") {
+				t.Errorf("a page served with short connections says it keeps its connections open")
+			}
+			if !loadTime.MatchString(dom) {
+				t.Errorf("the page shows no load time")
+			}
 		})
 	}
 }

@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -319,5 +321,54 @@ func TestDefaultBounds(t *testing.T) {
 	}
 	if maxLoads > 1000 || maxEntriesPerLoad > 500 {
 		t.Errorf("bounds %d × %d are past 1000 × 500", maxLoads, maxEntriesPerLoad)
+	}
+}
+
+// TestPageFitsItsMode renders the page as each mode serves it: its words
+// must be that mode's, and its side-by-side table must list the modes of
+// its scheme with this one marked.
+func TestPageFitsItsMode(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		tls, short  bool
+		h2          bool
+		says, never string
+		rows        int
+	}{
+		{"http-h1", false, false, false, "keeps its connections open", "--no-keepalive</code>: this server closes", 2},
+		{"http-close", false, true, false, "closes every connection after one response", "keeps its connections open", 2},
+		{"https-h1", true, false, false, "keeps its connections open, TLS sessions and all", "speaking HTTP/2", 3},
+		{"https-close", true, true, false, "and a\n    new TLS handshake", "keeps its connections open", 3},
+		{"https-h2", true, true, true, "speaking HTTP/2 to you", "keeps its connections open", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := newSite(nil, maxLoads, maxEntriesPerLoad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.short = tc.short
+			req := httptest.NewRequest("GET", "/", nil)
+			if tc.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			if tc.h2 {
+				req.ProtoMajor, req.Proto = 2, "HTTP/2.0"
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			page := rec.Body.String()
+			if !strings.Contains(page, `data-mode="`+tc.name+`"`) {
+				t.Fatalf("the page is not marked %s", tc.name)
+			}
+			if !strings.Contains(page, tc.says) || strings.Contains(page, tc.never) {
+				t.Errorf("the page should say %q and never %q", tc.says, tc.never)
+			}
+			if rows := strings.Count(page, "<tr data-mode="); rows != tc.rows {
+				t.Errorf("%d rows side by side, want %d", rows, tc.rows)
+			}
+			if !strings.Contains(page, `<tr data-mode="`+tc.name+`" class="current">`) {
+				t.Errorf("this load's row is not marked")
+			}
+		})
 	}
 }

@@ -9,7 +9,15 @@
 // draws them: "32 requests over 6 TCP connections" with keep-alive on, as many
 // connections as requests with it off.
 //
-// The package knows nothing of the server: Handler is given a function that
+// The page's words follow how it was served: HTTP/2 (one connection for
+// everything), HTTP/1.1 with kept connections, or one request per connection
+// (Config.ShortConnections, for a server started with --no-keepalive), over
+// TLS or not. It shows its load time, and a side-by-side table of the modes
+// this browser has loaded it in on the same address (kept in localStorage),
+// so that the cost of short connections, and of their TLS handshakes, is
+// visible.
+//
+// The package knows nothing of the server: New is given a function that
 // names the connection of a request, so the same site runs behind holdfast's
 // engines and, in tests, behind net/http with http.Server.ConnContext.
 //

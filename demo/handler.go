@@ -9,26 +9,45 @@ import (
 	"strconv"
 )
 
-// Handler serves the demo site. connID reports which TCP connection carried a
-// request (the server puts it in the request context); ok=false if unknown.
-// A nil connID is taken to know no connection.
+// Handler serves the demo site for a server that keeps its connections:
+// New(Config{ConnID: connID}).
+func Handler(connID func(r *http.Request) (id uint64, ok bool)) http.Handler {
+	return New(Config{ConnID: connID})
+}
+
+// Config says what the site needs to know of the server behind it.
+type Config struct {
+	// ConnID reports which connection carried a request (the server puts
+	// it in the request context); ok=false if unknown. nil knows no
+	// connection.
+	ConnID func(r *http.Request) (id uint64, ok bool)
+
+	// ShortConnections says the server closes every HTTP/1.x connection
+	// after one response (holdfast serve --no-keepalive), so that the
+	// page says so instead of promising kept connections.
+	ShortConnections bool
+}
+
+// New returns the demo site.
 //
 // Routes: "/" and "/index.html" (the page), "/demo/css/…", "/demo/js/…" and
 // "/demo/img/…" (its sub-resources) and "/demo/report?load=ID". Other paths
 // are 404; methods other than GET and HEAD are 405. Every response carries
 // Cache-Control: no-store, so that a reload fetches everything again.
-func Handler(connID func(r *http.Request) (id uint64, ok bool)) http.Handler {
-	s, err := newSite(connID, maxLoads, maxEntriesPerLoad)
+func New(cfg Config) http.Handler {
+	s, err := newSite(cfg.ConnID, maxLoads, maxEntriesPerLoad)
 	if err != nil {
 		// The assets are embedded: failing to parse them is a build defect.
 		panic(err)
 	}
+	s.short = cfg.ShortConnections
 	return s
 }
 
 // site is the demo's http.Handler.
 type site struct {
 	connID func(*http.Request) (uint64, bool) // read-only
+	short  bool                               // read-only: Config.ShortConnections
 	assets *catalog                           // read-only
 	loads  *store
 }
@@ -82,6 +101,8 @@ func (s *site) conn(r *http.Request) connRef {
 // pageData is what assets/index.html is executed with.
 type pageData struct {
 	Load        string
+	Mode        mode     // how this page reached the browser
+	Compared    []mode   // the side-by-side table's rows
 	Stylesheets []string // URLs, load ID included
 	Scripts     []string
 	Tiles       []pageTile
@@ -96,7 +117,10 @@ type pageTile struct {
 func (s *site) servePage(w http.ResponseWriter, r *http.Request) {
 	load := newLoadID()
 	var b bytes.Buffer
-	if err := s.assets.page.Execute(&b, s.pageData(load)); err != nil {
+	d := s.pageData(load)
+	d.Mode = modeOf(r, s.short)
+	d.Compared = comparedModes(d.Mode.TLS)
+	if err := s.assets.page.Execute(&b, d); err != nil {
 		http.Error(w, "500 internal server error", http.StatusInternalServerError)
 		return
 	}
@@ -139,7 +163,9 @@ func (s *site) serveReport(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, http.StatusNotFound, map[string]string{"error": errUnknownLoad.Error(), "load": load})
 		return
 	}
-	writeJSON(w, r, http.StatusOK, buildReport(load, page, s.conn(r), entries, dropped))
+	rep := buildReport(load, page, s.conn(r), entries, dropped)
+	rep.Protocol, rep.Mode = r.Proto, modeOf(r, s.short).Key
+	writeJSON(w, r, http.StatusOK, rep)
 }
 
 // newLoadID is 8 random bytes in hex: unguessable enough that one visitor's

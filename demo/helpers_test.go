@@ -44,6 +44,7 @@ func newTestServerWith(t *testing.T, keepAlive bool, connID func(*http.Request) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.short = !keepAlive
 	ts := &testServer{site: s}
 	ts.Server = httptest.NewUnstartedServer(s)
 	ts.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {

@@ -17,6 +17,10 @@ type report struct {
 	Dropped          int     `json:"dropped"`
 	PageConnection   *uint64 `json:"page_connection,omitempty"`
 	ReportConnection *uint64 `json:"report_connection,omitempty"`
+	// Protocol is the report request's ("HTTP/1.1", "HTTP/2.0"), and Mode
+	// the page's row in the side-by-side table (see mode).
+	Protocol string `json:"protocol,omitempty"`
+	Mode     string `json:"mode,omitempty"`
 }
 
 // connUsage is what one TCP connection carried for a load, in the order the

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"crypto/tls"
 	"strings"
 	"time"
 
@@ -22,8 +23,13 @@ type Config struct {
 	// find the server's cap. Default 1000.
 	MaxRequests int
 
-	// Timeout bounds the wait for any one response. Default 10 s.
+	// Timeout bounds the wait for any one response, and each connect and
+	// TLS handshake. Default 10 s.
 	Timeout time.Duration
+
+	// Insecure skips the check of an https server's certificate (a
+	// self-signed one).
+	Insecure bool
 }
 
 // Defaults for Config's zero fields.
@@ -48,14 +54,19 @@ func (c *Config) fillDefaults() {
 // target is where requests go; request makes what they look like.
 type target struct {
 	rawclient.Target
+	tls *tls.Config // nil for http://; its session cache is shared by the probes
 }
 
-func parseTarget(raw string) (*target, error) {
-	t, err := rawclient.ParseTarget(raw, ErrBadURL, ErrTLS)
+func parseTarget(raw string, insecure bool) (*target, error) {
+	t, err := rawclient.ParseTarget(raw, ErrBadURL)
 	if err != nil {
 		return nil, err
 	}
-	return &target{t}, nil
+	tt := &target{Target: t, tls: t.TLSConfig(insecure)}
+	if tt.tls != nil {
+		tt.tls.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	}
+	return tt, nil
 }
 
 // Request variants.

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"holdfast"
+	"holdfast/internal/selfsigned"
 )
 
 func audit(t *testing.T, cfg Config) *Report {
@@ -24,6 +26,12 @@ func audit(t *testing.T, cfg Config) *Report {
 // startHoldfast serves a handler that echoes the request's query, so that
 // pipelined answers can be matched to their requests.
 func startHoldfast(t *testing.T, pol holdfast.Policy) string {
+	return startHoldfastOn(t, pol, false)
+}
+
+// startHoldfastOn is startHoldfast, over TLS (a self-signed certificate)
+// when secure.
+func startHoldfastOn(t *testing.T, pol holdfast.Policy, secure bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,9 +41,20 @@ func startHoldfast(t *testing.T, pol holdfast.Policy) string {
 		fmt.Fprintf(w, "hello %s\n", r.URL.RawQuery)
 	})}
 	done := make(chan struct{})
-	go func() { srv.Serve(ln); close(done) }()
+	scheme := "http://"
+	if secure {
+		cert, err := selfsigned.New([]string{"127.0.0.1"}, time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
+		scheme = "https://"
+		go func() { srv.ServeTLS(ln, "", ""); close(done) }()
+	} else {
+		go func() { srv.Serve(ln); close(done) }()
+	}
 	t.Cleanup(func() { srv.Close(); <-done })
-	return "http://" + ln.Addr().String() + "/"
+	return scheme + ln.Addr().String() + "/"
 }
 
 // rawServer accepts connections and hands each to serve on its own

@@ -47,7 +47,7 @@ func probeIdle(ctx context.Context, t *target, cfg *Config) Idle {
 
 // idlePrimary waits, after one response, for the server to close.
 func idlePrimary(ctx context.Context, t *target, cfg *Config) Idle {
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		return Idle{Error: err.Error()}
 	}
@@ -167,7 +167,7 @@ func decided(state []int, ds []time.Duration, floor time.Duration) (alive, dead 
 // response still answers a request. valid is false when the check could
 // not be made (a failure before the idle, or the search was called off).
 func survivesIdle(ctx context.Context, t *target, cfg *Config, d time.Duration) (survived, valid bool) {
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		return false, false
 	}

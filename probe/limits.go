@@ -17,7 +17,7 @@ type Requests struct {
 // probeMaxRequests sends requests one after another on one connection
 // until the server ends it, counting the answers.
 func probeMaxRequests(ctx context.Context, t *target, cfg *Config) Requests {
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		return Requests{Error: err.Error()}
 	}
@@ -55,7 +55,7 @@ type HeaderWait struct {
 // probeHeaderTimeout sends a request head without its final empty line and
 // waits for the server to give up on it.
 func probeHeaderTimeout(ctx context.Context, t *target, cfg *Config) HeaderWait {
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		return HeaderWait{Error: err.Error()}
 	}

@@ -42,7 +42,7 @@ var variants = []struct {
 // second request on it.
 func probeVariant(ctx context.Context, t *target, cfg *Config, name string, opts reqOpts) Variant {
 	v := Variant{Request: name}
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		v.Error = err.Error()
 		return v
@@ -94,7 +94,7 @@ type Pipelining struct {
 func probePipelining(ctx context.Context, t *target, cfg *Config) Pipelining {
 	methods := []string{"GET", "HEAD", "GET"}
 	p := Pipelining{Sent: len(methods)}
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
+	c, err := t.dial(ctx, cfg.Timeout)
 	if err != nil {
 		p.Detail = err.Error()
 		return p

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,7 +18,7 @@ import (
 // server to audit; what the probes find wrong afterwards is in the Report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.fillDefaults()
-	t, err := parseTarget(cfg.URL)
+	t, err := parseTarget(cfg.URL, cfg.Insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +46,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// insecureHint suggests --insecure for a certificate the system does not
+// trust (a self-signed one).
+func insecureHint(err error) string {
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		return " (--insecure skips the check)"
+	}
+	return ""
+}
+
 // preflight sends one plain request, so that a server that is missing or
 // is not HTTP is reported as one clear error before any probe runs.
 func preflight(ctx context.Context, t *target, cfg *Config) (*response, error) {
-	c, err := dial(ctx, t.Addr, cfg.Timeout)
-	if err != nil {
+	c, err := t.dial(ctx, cfg.Timeout)
+	var he *handshakeError
+	switch {
+	case errors.As(err, &he):
+		return nil, fmt.Errorf("%w with %s: %v%s", ErrTLSHandshake, t.Addr, he.err, insecureHint(he.err))
+	case err != nil:
 		return nil, fmt.Errorf("%w to %s: %v", ErrUnreachable, t.Addr, rootCause(err))
 	}
 	defer c.close()

@@ -15,10 +15,18 @@ import (
 )
 
 func TestAuditHoldfast(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http", true: "https"}[secure], func(t *testing.T) { auditHoldfast(t, secure) })
+	}
+}
+
+// auditHoldfast audits holdfast's server, over TLS when secure: the
+// findings are the same.
+func auditHoldfast(t *testing.T, secure bool) {
 	testrig.CheckLeaks(t)
-	url := startHoldfast(t, holdfast.Policy{IdleTimeout: 2 * time.Second, MaxRequests: 7, HeaderTimeout: time.Second})
+	url := startHoldfastOn(t, holdfast.Policy{IdleTimeout: 2 * time.Second, MaxRequests: 7, HeaderTimeout: time.Second}, secure)
 	start := time.Now()
-	rep := audit(t, Config{URL: url, MaxWait: 5 * time.Second})
+	rep := audit(t, Config{URL: url, MaxWait: 5 * time.Second, Insecure: secure})
 	if d := time.Since(start); d > 4*time.Second {
 		t.Errorf("the audit took %v; the probes should overlap (longest timeout 2 s)", d)
 	}
@@ -169,7 +177,7 @@ func TestPipeliningRefused(t *testing.T) {
 
 func mustTarget(t *testing.T, url string) *target {
 	t.Helper()
-	tg, err := parseTarget(url)
+	tg, err := parseTarget(url, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +203,7 @@ func TestAuditFailures(t *testing.T) {
 		{ssh, ErrNotHTTP, `"SSH-2.0-OpenSSH_9.2p1\r\n"`},
 		{tls, ErrSpeaksTLS, "TLS"},
 		{mute, ErrNotHTTP, "no complete answer"},
-		{"https://127.0.0.1/", ErrTLS, "not supported yet"},
+		{"https://" + strings.TrimPrefix(ssh, "http://"), ErrTLSHandshake, "TLS handshake failed with 127.0.0.1:"},
 		{"http://[::1/", ErrBadURL, "bad URL"},
 		{"http://127.0.0.1:99999/", ErrBadURL, "bad port"},
 	} {

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -25,12 +26,24 @@ type conn struct {
 // maxKeptBody is how much of a body a probe keeps, to look for markers.
 const maxKeptBody = 4 << 10
 
-// dial connects; cancelling ctx later wakes any blocked read or write.
-func dial(ctx context.Context, addr string, timeout time.Duration) (*conn, error) {
+// dial connects, with TLS for an https target (its handshake bounded by
+// timeout too); cancelling ctx later wakes any blocked read or write.
+func (t *target) dial(ctx context.Context, timeout time.Duration) (*conn, error) {
 	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := d.DialContext(ctx, "tcp", t.Addr)
 	if err != nil {
 		return nil, err
+	}
+	if t.tls != nil {
+		tc := tls.Client(nc, t.tls)
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return nil, &handshakeError{err}
+		}
+		nc = tc
 	}
 	c := &conn{nc: nc, ctx: ctx}
 	c.in.Reset(nc)
@@ -158,3 +171,10 @@ func classify(err error) event {
 	}
 	return failed
 }
+
+// handshakeError is a failed TLS handshake, told apart from a failed
+// connect in the preflight's message.
+type handshakeError struct{ err error }
+
+func (e *handshakeError) Error() string { return "TLS handshake: " + e.err.Error() }
+func (e *handshakeError) Unwrap() error { return e.err }

@@ -15,9 +15,10 @@ import (
 
 const benchUsage = `Usage: holdfast bench [flags] URL
 
-Load-tests an HTTP/1.x server (plain http://, no TLS) over persistent or
-short connections and reports throughput, latency percentiles, connections
-opened and failed requests. Flags may come before or after URL.
+Load-tests an HTTP/1.x server (http://, or https:// with HTTP/1.1 over TLS)
+over persistent or short connections and reports throughput, latency
+percentiles, connections opened and failed requests; over TLS, the TLS
+handshakes apart from the TCP connects. Flags may come before or after URL.
 
   -c N              concurrent connections (default 10)
   -d DURATION       how long to run (default 10s)
@@ -33,6 +34,10 @@ opened and failed requests. Flags may come before or after URL.
   --timeout DURATION
                     limit for each connect and each request (default 10s)
   --compare         run with keep-alive, then with short connections, and compare
+                    (https://: short connections with, then without, session resumption)
+  --insecure        https://: do not check the server's certificate (self-signed)
+  --no-resume       https://: a full TLS handshake on every connection (default:
+                    resume the session, as browsers do)
   --json            print the result as JSON on stdout
   --html FILE       also write a self-contained HTML report to FILE
   --fail-on-error   exit with status 1 when any request failed
@@ -83,6 +88,8 @@ func benchFlagSet(f *benchFlags) *flag.FlagSet {
 	numberVar(fs, &f.cfg.Pipeline, "pipeline", 1, 1, "")
 	positiveDurationVar(fs, &f.cfg.Timeout, "timeout", bench.DefaultTimeout, "")
 	fs.BoolVar(&f.compare, "compare", false, "")
+	fs.BoolVar(&f.cfg.Insecure, "insecure", false, "")
+	fs.BoolVar(&f.cfg.NoResume, "no-resume", false, "")
 	fs.BoolVar(&f.json, "json", false, "")
 	fs.StringVar(&f.html, "html", "", "")
 	fs.BoolVar(&f.failOnError, "fail-on-error", false, "")
@@ -128,7 +135,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 // isBenchUsage tells the errors bench.Run finds in its Config, before
 // any request, from failures of the run.
 func isBenchUsage(err error) bool {
-	for _, e := range []error{bench.ErrBadURL, bench.ErrTLS, bench.ErrBadConfig, bench.ErrBadHeader} {
+	for _, e := range []error{bench.ErrBadURL, bench.ErrBadConfig, bench.ErrBadHeader} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -154,15 +161,22 @@ func benchMain(ctx context.Context, f *benchFlags, stdout, progressOut io.Writer
 	if f.compare {
 		c, err := bench.Compare(ctx, f.cfg, func(run bench.Config) {
 			pl.end()
-			pl.label = "keep-alive  "
-			if run.NoKeepAlive {
-				pl.label = "short       "
+			switch {
+			case run.NoKeepAlive && run.NoResume:
+				pl.label = "short, full TLS  "
+			case run.NoKeepAlive:
+				pl.label = "short            "
+			default:
+				pl.label = "keep-alive       "
 			}
 		})
 		if err != nil {
 			return nil, err
 		}
 		results, report = []*bench.Result{c.KeepAlive, c.Short}, c
+		if c.ShortFull != nil {
+			results = append(results, c.ShortFull)
+		}
 	} else {
 		r, err := bench.Run(ctx, f.cfg)
 		if err != nil {

@@ -111,7 +111,8 @@ func TestBenchBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"-n", "5", "http://[::1"}, "bad URL"},
-		{[]string{"-n", "5", "https://127.0.0.1:1/"}, "https is not supported yet"},
+		{[]string{"-n", "5", "https://127.0.0.1:1/"}, "connection refused"},
+		{[]string{"-n", "5", "https://" + strings.TrimPrefix(garbage, "http://")}, "TLS handshake failed"},
 		{[]string{"-n", "5", bpRefused(t)}, "connection refused"},
 		{[]string{"-n", "5", garbage}, "did not answer with HTTP/1.x"},
 		{[]string{"-n", "5", "-H", "nocolon", "http://127.0.0.1:1/"}, "bad header"},

@@ -120,7 +120,7 @@ func TestParseArgs(t *testing.T) {
 // a Go duration as such, and refuses a negative one naming the flag.
 func TestDurationFlagsReadOneWay(t *testing.T) {
 	front := []string{"idle-timeout", "header-timeout", "body-timeout", "send-timeout", "max-age",
-		"tcp-keepalive-idle", "tcp-keepalive-interval", "tcp-user-timeout", "drain-timeout"}
+		"tcp-keepalive-idle", "tcp-keepalive-interval", "tcp-user-timeout", "drain-timeout", "handshake-timeout"}
 	want := map[string][]string{
 		"serve": front,
 		"proxy": append(front, "upstream-idle-timeout", "upstream-timeout", "upstream-dial-timeout", "health-interval",
@@ -198,6 +198,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "a", "b"}, 2, "one directory at most"},
 		{[]string{"/does/not/exist"}, 2, `"/does/not/exist" is not a directory`},
 		{[]string{"--engine", "nope"}, 2, "--engine nope: want auto, goroutine or epoll"},
+		{[]string{"--tls-cert", "c.pem"}, 2, "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-self-signed", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, 2, "--tls-self-signed or --tls-cert, not both"},
+		{[]string{"--no-h2"}, 2, "--no-h2 needs HTTPS"},
+		{[]string{"--handshake-timeout", "-1"}, 2, "--handshake-timeout -1: must not be negative"},
+		{[]string{"--tls-cert", "/does/not/exist.pem", "--tls-key", "/does/not/exist.pem", "--listen", "127.0.0.1:0", dir}, 1, "--tls-cert, --tls-key: open /does/not/exist.pem"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"proxy"}, 2, "--upstream is required"},
 		{[]string{"proxy", "--upstream", "https://127.0.0.1:1"}, 2, `--upstream: bad upstream URL "https://127.0.0.1:1"`},
@@ -214,7 +219,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"bench", "--pipeline", "-2", refused}, 2, "--pipeline -2: must be at least 1"},
 		{[]string{"bench", "-d", "0", refused}, 2, "-d 0: must be more than zero"},
 		{[]string{"bench", "--pipeline", "2", "--no-keepalive", refused}, 2, "--pipeline needs keep-alive"},
-		{[]string{"bench", "https://127.0.0.1:1/"}, 2, "https is not supported yet"},
+		{[]string{"bench", "ftp://127.0.0.1:1/"}, 2, `scheme "ftp"`},
+		{[]string{"bench", "--compare", "--no-resume", refused}, 2, "drop --no-resume"},
 		{[]string{"bench", "-H", "nocolon", refused}, 2, "bad header"},
 		{[]string{"probe", "--max-requests", "-1", refused}, 2, "--max-requests -1: must be at least 1"},
 		{[]string{"probe", "--max-wait", "-1", refused}, 2, "--max-wait -1: must not be negative"},

@@ -29,6 +29,9 @@ type frontConfig struct {
 	noTCPKeepAlive, classicTCP bool
 	policy                     holdfast.Policy
 	maxBody                    int64
+
+	tlsCert, tlsKey     string // front_tls.go
+	tlsSelfSigned, noH2 bool
 }
 
 // frontFlags defines the front-side flags on fs.
@@ -58,6 +61,7 @@ func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	durationVar(fs, &p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
 	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
 	positiveDurationVar(fs, &cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	tlsFlags(fs, cfg)
 }
 
 // printFlags lists fs's flags for a command's help, one per line, with
@@ -85,13 +89,16 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	}
 }
 
-// check refuses an engine name, a log format or a log level before
-// anything is served.
+// check refuses an engine name, a log format or level, or HTTPS flags
+// that make no sense, before anything is served.
 func (cfg *frontConfig) check() error {
 	if _, err := holdfast.ParseEngine(cfg.engine); err != nil {
 		return fmt.Errorf("--engine %s: want auto, goroutine or epoll", cfg.engine)
 	}
-	return checkLogFlags(cfg)
+	if err := checkLogFlags(cfg); err != nil {
+		return err
+	}
+	return checkTLSFlags(cfg)
 }
 
 // newFrontServer makes the server the flags describe, answering with h.
@@ -108,7 +115,7 @@ func newFrontServer(cfg *frontConfig, h http.Handler) (*holdfast.Server, error) 
 // is negative, and zero is the default.
 func (cfg *frontConfig) resolvedPolicy() holdfast.Policy {
 	p := cfg.policy
-	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge} {
+	for _, d := range []*time.Duration{&p.IdleTimeout, &p.HeaderTimeout, &p.BodyTimeout, &p.SendTimeout, &p.MaxAge, &p.HandshakeTimeout} {
 		if *d == 0 {
 			*d = -1
 		}
@@ -152,6 +159,9 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 	}
 	defer logs.close()
 	srv.ErrorLog, srv.AccessLog, srv.ConnectionLog = logs.errors, logs.access, logs.connections
+	if err := setupTLS(cfg, srv, log); err != nil {
+		return err
+	}
 	l, err := holdfast.Listen(cfg.listen)
 	if err != nil {
 		return err
@@ -163,10 +173,11 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 			return err
 		}
 	}
-	fmt.Fprintf(log, "holdfast: serving %s on http://%s (engine %s, keep-alive %s)\n", run.what, l.Addr(), srv.Engine.Resolved(), keepAliveSummary(cfg))
+	fmt.Fprintf(log, "holdfast: serving %s on %s://%s (engine %s, %s, keep-alive %s)\n",
+		run.what, cfg.scheme(), l.Addr(), srv.Engine.Resolved(), protocolSummary(cfg), keepAliveSummary(cfg))
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- serveListener(cfg, srv, l) }()
 	select {
 	case err := <-errc:
 		return err

@@ -19,7 +19,8 @@ func TestProbeBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"http://[::1"}, "bad URL"},
-		{[]string{"https://127.0.0.1:1/"}, "https is not supported yet"},
+		{[]string{"https://127.0.0.1:1/"}, "connection refused"},
+		{[]string{"--timeout", "2s", "https://" + strings.TrimPrefix(garbage, "http://")}, "TLS handshake failed"},
 		{[]string{bpRefused(t)}, "connection refused"},
 		{[]string{"--timeout", "2s", garbage}, "did not answer with HTTP/1.x"},
 		{[]string{"--max-wait", "x", "http://127.0.0.1:1/"}, "not a duration"},

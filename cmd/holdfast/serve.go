@@ -31,7 +31,8 @@ func printServeUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: holdfast [serve] [flags] [DIR]
 
 Serves the files in DIR, or without DIR a built-in demo page whose 32
-sub-resources ride a few kept-alive connections (try it with --no-keepalive).
+sub-resources ride a few kept-alive connections (try it with --no-keepalive),
+over HTTPS with --tls-self-signed (one HTTP/2 connection; --no-h2 for HTTP/1.1).
 SIGINT or SIGTERM drains in-flight requests and exits. Flags may come
 before or after DIR; a DURATION is a Go duration (90s, 1m30s, 250ms) or a
 number of seconds.
@@ -94,7 +95,10 @@ func newServer(cfg *serveConfig) (*holdfast.Server, error) {
 	if cfg.dir != "" {
 		h = http.FileServer(http.Dir(cfg.dir))
 	} else {
-		h = demo.Handler(func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) })
+		h = demo.New(demo.Config{
+			ConnID:           func(r *http.Request) (uint64, bool) { return holdfast.ConnIDFromContext(r.Context()) },
+			ShortConnections: cfg.noKeepAlive,
+		})
 	}
 	return newFrontServer(&cfg.frontConfig, h)
 }

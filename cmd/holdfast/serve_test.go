@@ -61,7 +61,7 @@ func startCommand(t *testing.T, args ...string) *child {
 	}
 	t.Cleanup(func() { c.cmd.Process.Kill(); c.cmd.Wait() })
 	sc := bufio.NewScanner(stderr)
-	re := regexp.MustCompile(`on (http://[0-9.:]+)`)
+	re := regexp.MustCompile(`on (https?://[0-9.:]+)`)
 	for sc.Scan() {
 		line := sc.Text()
 		c.mu.Lock()
@@ -95,7 +95,12 @@ func curl(t *testing.T, urls ...string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	args := append([]string{"-sv", "-o", "/dev/null"}, urls...)
+	// Leading flags (--cacert FILE) go first; each URL's body to /dev/null.
+	var flags []string
+	for len(urls) > 0 && strings.HasPrefix(urls[0], "-") {
+		flags, urls = append(flags, urls[0], urls[1]), urls[2:]
+	}
+	args := append(append([]string{"-sv", "-o", "/dev/null"}, flags...), urls...)
 	for range urls[1:] {
 		args = append(args, "-o", "/dev/null")
 	}

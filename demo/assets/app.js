@@ -4,9 +4,15 @@
 (() => {
   const byId = (id) => document.getElementById(id);
   const load = document.documentElement.dataset.load;
+  const mode = document.documentElement.dataset.mode;
+  const secure = mode.startsWith("https-");
   const fallbackColour = "#64748b";
+  const historyKey = "holdfast-demo-modes";
 
   window.addEventListener("load", async () => {
+    // From the start of navigation to now: the page and all of its
+    // sub-resources, connections and handshakes included.
+    const loadMs = Math.round(performance.now());
     const box = byId("report");
     try {
       const res = await fetch("/demo/report?load=" + encodeURIComponent(load), { cache: "no-store" });
@@ -15,7 +21,9 @@
         throw new Error(report.error || "HTTP " + res.status);
       }
       render(report);
+      setFigure("load-ms", loadMs);
       showHeaders(res.headers);
+      compare(report, loadMs);
       box.dataset.state = "done";
     } catch (err) {
       box.dataset.state = "error";
@@ -37,20 +45,70 @@
     const el = byId(id);
     el.textContent = String(n);
     el.dataset.n = String(n);
-    byId(id + "-noun").textContent = n === 1 ? one : many;
+    if (one !== undefined) {
+      byId(id + "-noun").textContent = n === 1 ? one : many;
+    }
   }
 
   function ratioText(r) {
+    const handshakes = secure ? "TCP and TLS handshakes" : "TCP handshakes";
     if (r.connections === 0) {
       return "The server could not tell which connection carried which request.";
     }
     if (r.connections === r.requests) {
-      return "Every request had a TCP connection of its own: keep-alive is off.";
+      return "Every request had a TCP connection of its own" + (secure ? ", and a TLS handshake" : "") +
+        ": keep-alive is off.";
     }
     const avg = (r.requests / r.connections).toFixed(1);
     const saved = r.requests - r.connections;
-    return avg + " requests per connection on average: " + saved +
-      " TCP handshakes saved by keep-alive.";
+    if (mode === "https-h2") {
+      return "HTTP/2 multiplexed " + r.requests + " requests over " + r.connections +
+        (r.connections === 1 ? " connection: " : " connections: ") + saved + " " + handshakes + " saved.";
+    }
+    return avg + " requests per connection on average: " + saved + " " + handshakes +
+      " saved by keep-alive.";
+  }
+
+  // The side-by-side table: this load, and the last load in each other
+  // mode that this browser saw on this address (localStorage).
+  function compare(report, loadMs) {
+    let seen = {};
+    try {
+      seen = JSON.parse(localStorage.getItem(historyKey) || "{}");
+    } catch (e) {
+      seen = {};
+    }
+    seen[mode] = { requests: report.requests, connections: report.connections, ms: loadMs, at: Date.now() };
+    try {
+      localStorage.setItem(historyKey, JSON.stringify(seen));
+    } catch (e) {
+      // Storage may be off: the table then shows this load only.
+    }
+    for (const row of document.querySelectorAll("#compare tr[data-mode]")) {
+      const m = seen[row.dataset.mode];
+      if (!m) continue;
+      row.querySelector(".requests").textContent = String(m.requests);
+      row.querySelector(".connections").textContent = String(m.connections);
+      const hs = row.querySelector(".handshakes");
+      if (hs) hs.textContent = String(m.connections);
+      row.querySelector(".load-ms").textContent = m.ms + " ms";
+      row.dataset.loadMs = String(m.ms);
+    }
+    byId("compare-summary").textContent = compareText(seen);
+  }
+
+  function compareText(seen) {
+    const rows = [...document.querySelectorAll("#compare tr[data-mode]")]
+      .filter((row) => seen[row.dataset.mode])
+      .map((row) => ({ title: row.querySelector("th").firstChild.textContent, ...seen[row.dataset.mode] }));
+    if (rows.length < 2) {
+      return "Only this load is known so far: serve the page another way and reload to compare.";
+    }
+    rows.sort((a, b) => a.ms - b.ms);
+    const fast = rows[0], slow = rows[rows.length - 1];
+    return slow.title + " took " + (slow.ms - fast.ms) + " ms more than " + fast.title + " (" +
+      (slow.ms / Math.max(fast.ms, 1)).toFixed(1) + "×), over " + slow.connections + " connections instead of " +
+      fast.connections + ". Load times vary from load to load: reload a few times before comparing.";
   }
 
   function scopeText(r) {

@@ -1,10 +1,11 @@
 // Package rawclient is the client side shared by the measuring tools, bench
-// and probe: they talk HTTP/1.x over raw TCP connections of their own,
-// without the Transport, so that what they measure is the server and not a
-// connection pool.
+// and probe: they talk HTTP/1.x over raw TCP (or TLS) connections of their
+// own, without the Transport, so that what they measure is the server and
+// not a connection pool.
 //
 // ParseTarget turns the URL a person typed into where to connect and what
-// to put in the request line and the Host field. A Reader reads responses
+// to put in the request line and the Host field, and Target.TLSConfig
+// says how to speak TLS to an https one. A Reader reads responses
 // from one connection: heads are parsed in place in a buffer it reuses (an
 // internal/readbuf Buffer, filled as the Transport fills its own), interim
 // (1xx) responses are skipped, and bodies are delimited as

@@ -49,6 +49,15 @@ type NginxConfig struct {
 	// Dir holds the configuration, pid file, logs and temp files.
 	// Default: a new temp dir, removed by Stop.
 	Dir string
+	// TLS, when set, makes nginx serve HTTPS with this certificate.
+	TLS *NginxTLS
+}
+
+// NginxTLS is what an HTTPS nginx serves with: TLS 1.2 and 1.3, and a
+// shared session cache (ssl_session_cache), as a production server is
+// configured, so that clients can resume their sessions.
+type NginxTLS struct {
+	CertPEM, KeyPEM []byte // the certificate (chain) and its key, PEM
 }
 
 // nginxConf is the whole configuration. The choices:
@@ -85,7 +94,14 @@ http {
     {{.Directives}}
 
     server {
-        listen {{.Addr}};
+        listen {{.Addr}}{{if .TLS}} ssl{{end}};
+{{- if .TLS}}
+        ssl_certificate {{.Dir}}/tls-cert.pem;
+        ssl_certificate_key {{.Dir}}/tls-key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_timeout 1h;
+{{- end}}
         location / {
             {{.Location}}
         }
@@ -154,11 +170,18 @@ func (c NginxConfig) Command(addr string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.TLS != nil {
+		for name, b := range map[string][]byte{"tls-cert.pem": c.TLS.CertPEM, "tls-key.pem": c.TLS.KeyPEM} {
+			if err := os.WriteFile(filepath.Join(c.Dir, name), b, 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var b bytes.Buffer
 	err = nginxConf.Execute(&b, map[string]any{
 		"Dir": c.Dir, "Addr": addr, "NoFile": c.NoFile, "WorkerConnections": 2 * c.NoFile,
 		"KeepaliveRequests": c.KeepaliveRequests, "KeepaliveTimeout": c.KeepaliveTimeout,
-		"Directives": c.Directives, "Workers": c.Workers, "Location": c.location(),
+		"Directives": c.Directives, "Workers": c.Workers, "Location": c.location(), "TLS": c.TLS != nil,
 	})
 	if err != nil {
 		return nil, err

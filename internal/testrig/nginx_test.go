@@ -1,6 +1,7 @@
 package testrig
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"holdfast/internal/selfsigned"
 )
 
 func TestNginxCommandWritesTheConfig(t *testing.T) {
@@ -135,5 +138,35 @@ func TestNginxAsAReverseProxyWithWorkers(t *testing.T) {
 	b, _ := io.ReadAll(c)
 	if !strings.HasSuffix(string(b), "from origin") {
 		t.Errorf("through the proxy: %q", b)
+	}
+}
+
+// TestNginxServesTLS asks the installed nginx for HTTPS: a client trusting
+// the certificate gets the body, and a second connection resumes the
+// session (ssl_session_cache).
+func TestNginxServesTLS(t *testing.T) {
+	CheckLeaks(t)
+	cert, err := selfsigned.New([]string{"localhost", "127.0.0.1"}, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := StartNginx(t, NginxConfig{TLS: &NginxTLS{CertPEM: cert.CertPEM, KeyPEM: cert.KeyPEM}})
+	cfg := &tls.Config{RootCAs: cert.Pool, ServerName: "localhost", ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+	for i, wantResumed := range []bool{false, true} {
+		c, err := tls.Dial("tcp", n.Addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+		b, _ := io.ReadAll(c)
+		resumed := c.ConnectionState().DidResume
+		c.Close()
+		if !strings.HasSuffix(string(b), "Hello, World!") {
+			t.Fatalf("connection %d: %q", i, b)
+		}
+		if resumed != wantResumed {
+			t.Errorf("connection %d: resumed %v, want %v", i, resumed, wantResumed)
+		}
 	}
 }

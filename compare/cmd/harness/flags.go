@@ -41,7 +41,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.connections, "connections", 64, "wrk connections")
 	fs.IntVar(&c.threads, "threads", 1, "wrk threads (wrk has one CPU)")
 	fs.IntVar(&c.depth, "pipeline", 16, "requests per write in scenario b")
-	scen := fs.String("scenarios", "a,b,c,d,pa,pc", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections, pa and pc the same as a and c through a reverse proxy")
+	scen := fs.String("scenarios", "a,b,c,d,pa,pc", "scenarios to run: a keep-alive, b pipelined, c close, d idle connections, pa and pc the same as a and c through a reverse proxy; "+
+		"over TLS: e keep-alive, f new connections with full handshakes, g with resumed sessions, h idle connections")
 	srvs := fs.String("servers", "nethttp,fasthttp,nbio,nginx,holdfast:goroutine,holdfast:epoll", "servers; holdfast:ENGINE picks a holdfast engine (auto, goroutine, epoll)")
 	proxies := fs.String("proxies", "nginx,haproxy,caddy,httputil,holdfast:goroutine,holdfast:epoll", "reverse proxies for scenarios pa and pc; holdfast:ENGINE picks holdfast proxy's engine")
 	idleN := fs.String("idle-n", "10000,19000", "connection counts for scenario d")
@@ -84,8 +85,8 @@ func (c config) check() error {
 func parseScenarios(s string) ([]string, error) {
 	var out []string
 	for _, f := range splitList(s) {
-		if f != "a" && f != "b" && f != "c" && f != "d" && f != "pa" && f != "pc" {
-			return nil, fmt.Errorf("unknown scenario %q (want a, b, c, d, pa or pc)", f)
+		if (!strings.Contains("abcdefgh", f) || len(f) != 1) && f != "pa" && f != "pc" {
+			return nil, fmt.Errorf("unknown scenario %q (want a to h, pa or pc)", f)
 		}
 		out = append(out, f)
 	}

@@ -23,7 +23,7 @@ func TestParseFlags(t *testing.T) {
 		t.Fatalf("config = %+v", c)
 	}
 	for _, bad := range [][]string{
-		{"-duration", "1500ms"}, {"-rounds", "0"}, {"-scenarios", "e"},
+		{"-duration", "1500ms"}, {"-rounds", "0"}, {"-scenarios", "i"},
 		{"-servers", "apache"}, {"-servers", "nginx:epoll"}, {"-servers", "nginx+metrics"}, {"-idle-n", "10k"},
 	} {
 		if _, err := parseFlags(bad); err == nil {
@@ -87,5 +87,47 @@ func TestCommandLine(t *testing.T) {
 	got := commandLine([]string{"-rounds", "3", "-servers", "a b"})
 	if got != `go run ./cmd/harness -rounds 3 -servers "a b"` {
 		t.Fatalf("commandLine = %s", got)
+	}
+}
+
+func TestScenariosTLS(t *testing.T) {
+	c, err := parseFlags([]string{"-scenarios", "e,f,g,h", "-idle-n", "100", "-servers", "nethttp,fasthttp,nbio,nginx,holdfast:epoll"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{cfg: c}
+	scs := h.scenarios()
+	var keys []string
+	for _, s := range scs {
+		keys = append(keys, s.key)
+		if !s.tls {
+			t.Errorf("%s is not over TLS", s.key)
+		}
+		var names []string
+		for _, srv := range h.serversFor(s) {
+			names = append(names, srv.Name)
+		}
+		if !reflect.DeepEqual(names, []string{"nethttp", "nginx", "holdfast:epoll"}) {
+			t.Errorf("%s runs %v", s.key, names)
+		}
+	}
+	if !reflect.DeepEqual(keys, []string{"e", "f", "g", "h100"}) {
+		t.Fatalf("keys = %v", keys)
+	}
+	if u := scs[0].wrk("127.0.0.1:1").URL; u != "https://127.0.0.1:1/" {
+		t.Errorf("(e) wrk URL %q", u)
+	}
+	if !reflect.DeepEqual(scs[1].bench, []string{"--no-keepalive", "--no-resume"}) || !reflect.DeepEqual(scs[2].bench, []string{"--no-keepalive"}) {
+		t.Errorf("bench flags %q, %q", scs[1].bench, scs[2].bench)
+	}
+}
+
+func TestBenchSample(t *testing.T) {
+	var rep benchReport
+	rep.Requests, rep.RPS, rep.Errors, rep.LastError = 1000, 500, 2, "EOF"
+	rep.Latency.P50, rep.Latency.P99 = 0.1, 0.9
+	s := benchSample(rep, 0.5, 0, 2)
+	if s.vals[mPerCPU] != 2000 || s.vals[mP50] != 100 || s.vals[mP99] != 900 || len(s.flags) != 1 {
+		t.Fatalf("sample = %+v", s)
 	}
 }

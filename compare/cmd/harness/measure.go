@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -111,9 +112,16 @@ func wrkSample(res wrk.Result, cpuSec, otherSec, elapsed float64) sample {
 // runIdle runs cmd/idleconns in its own process on the client CPU, with
 // the same open-file limit as the server.
 func (h *harness) runIdle(r *running, n int) (sample, error) {
-	cmd := exec.Command("prlimit", fmt.Sprintf("--nofile=%d:%d", h.cfg.nofile, h.cfg.nofile),
+	args := []string{fmt.Sprintf("--nofile=%d:%d", h.cfg.nofile, h.cfg.nofile),
 		"taskset", "-c", h.cfg.clientCPU, h.idleBin,
-		"-addr", r.Addr, "-pid", strconv.Itoa(r.PID), "-n", strconv.Itoa(n), "-idle", h.cfg.idleFor.String())
+		"-addr", r.Addr, "-pid", strconv.Itoa(r.PID), "-n", strconv.Itoa(n), "-idle", h.cfg.idleFor.String()}
+	if r.TLS {
+		args = append(args, "-tls")
+	}
+	cmd := exec.Command("prlimit", args...)
+	if r.TLS {
+		cmd.Env = append(os.Environ(), classicKeyExchange)
+	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	out, err := cmd.Output()

@@ -123,7 +123,7 @@ func fetch(url, file string) error {
 // withLoad starts s, runs scenario a's wrk against it and, alongside, f
 // (the profiler), and waits for both.
 func (h *harness) withLoad(s server, pprofAddr string, f func(*running) error) error {
-	r, err := h.start(s, pprofAddr)
+	r, err := h.start(s, pprofAddr, false)
 	if err != nil {
 		return err
 	}

@@ -51,9 +51,10 @@ func (h *harness) runRounds(rep *report.Report) {
 				h.runProxyRound(round, si, sc, &rep.Scenarios[si])
 				continue
 			}
-			for _, i := range rotation(len(h.cfg.servers), round+si) {
+			servers := h.serversFor(sc)
+			for _, i := range rotation(len(servers), round+si) {
 				res := &rep.Scenarios[si].Servers[i]
-				h.runOnce(round, sc, h.cfg.servers[i], res)
+				h.runOnce(round, sc, servers[i], res)
 			}
 		}
 	}
@@ -70,7 +71,7 @@ func (h *harness) rowNames(sc scenario) []string {
 		}
 		return names
 	}
-	for _, s := range h.cfg.servers {
+	for _, s := range h.serversFor(sc) {
 		names = append(names, s.Name)
 	}
 	return names
@@ -90,15 +91,18 @@ func rotation(n, k int) []int {
 func (h *harness) runOnce(round int, sc scenario, s server, res *report.ServerResult) {
 	tag := fmt.Sprintf("round %d", round+1)
 	h.waitQuiet()
-	r, err := h.start(s, "")
+	r, err := h.start(s, "", sc.tls)
 	if err != nil {
 		h.fail(res, tag, sc, err)
 		return
 	}
 	var smp sample
-	if sc.idleN > 0 {
+	switch {
+	case sc.idleN > 0:
 		smp, err = h.runIdle(r, sc.idleN)
-	} else {
+	case sc.bench != nil:
+		smp, err = h.runBench(r, sc)
+	default:
 		smp, err = h.runWrk(r, sc)
 	}
 	if err == nil {

@@ -8,13 +8,15 @@ import (
 	"holdfast/compare/internal/wrk"
 )
 
-// scenario is one workload. Exactly one of wrk and idleN is set.
+// scenario is one workload. Exactly one of wrk, bench and idleN is set.
 type scenario struct {
 	key, title, about string
 	wrk               func(addr string) wrk.Options
+	bench             []string // holdfast bench's flags, besides the load's size and the URL
 	idleN             int
 	proxy             bool            // through each of -proxies to an upstream (proxy.go)
 	subject           string          // the rows' heading; "" for servers
+	tls               bool            // over HTTPS (scenarios_tls.go)
 	metrics           []report.Metric // the report's columns
 }
 
@@ -54,12 +56,20 @@ func idleMetrics(idleFor string) []report.Metric {
 func (h *harness) scenarios() []scenario {
 	var out []scenario
 	for _, k := range h.cfg.scenarios {
-		if k == "d" {
+		switch k {
+		case "d", "h":
 			for _, n := range h.cfg.idleN {
+				if k == "h" {
+					out = append(out, h.tlsIdleScenario(n))
+					continue
+				}
 				sc := h.idleScenario(n)
 				sc.metrics = idleMetrics(h.cfg.idleFor.String())
 				out = append(out, sc)
 			}
+			continue
+		case "e", "f", "g":
+			out = append(out, h.tlsScenario(k))
 			continue
 		}
 		if k == "pa" || k == "pc" {

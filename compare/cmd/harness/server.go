@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"os"
@@ -46,18 +47,19 @@ type running struct {
 	Addr  string
 	Admin string // the admin listener's address, with Metrics
 	PID   int
+	TLS   bool // serves HTTPS with the harness's certificate
 	proc  *launch.Process
 	dir   string // temp dir: nginx config, pid and logs
 }
 
 // start launches a fresh server on a fresh port, pinned to the server CPU
 // through taskset and given the open-file limit through prlimit.
-func (h *harness) start(s server, pprofAddr string) (*running, error) {
+func (h *harness) start(s server, pprofAddr string, tls bool) (*running, error) {
 	dir, err := os.MkdirTemp("", "compare-"+s.Kind+"-")
 	if err != nil {
 		return nil, err
 	}
-	r := &running{server: s, dir: dir}
+	r := &running{server: s, dir: dir, TLS: tls}
 	if r.Addr, err = testrig.FreeAddr(); err != nil {
 		return nil, r.cleanup(err)
 	}
@@ -92,6 +94,9 @@ func (h *harness) serverArgv(r *running, pprofAddr string) ([]string, error) {
 	if r.Engine != "" {
 		argv = append(argv, "-engine", r.Engine)
 	}
+	if r.TLS {
+		argv = append(argv, "-tls-cert", h.certFile, "-tls-key", h.keyFile)
+	}
 	if pprofAddr != "" {
 		argv = append(argv, "-pprof-addr", pprofAddr)
 	}
@@ -102,15 +107,28 @@ func (h *harness) serverArgv(r *running, pprofAddr string) ([]string, error) {
 }
 
 func (h *harness) nginxArgv(r *running) ([]string, error) {
-	return testrig.NginxConfig{Bin: h.nginxBin, Dir: r.dir, NoFile: h.cfg.nofile}.Command(r.Addr)
+	c := testrig.NginxConfig{Bin: h.nginxBin, Dir: r.dir, NoFile: h.cfg.nofile}
+	if r.TLS {
+		c.TLS = &testrig.NginxTLS{CertPEM: h.cert.CertPEM, KeyPEM: h.cert.KeyPEM}
+	}
+	return c.Command(r.Addr)
 }
 
 // waitReady polls until the server answers GET / with the expected response,
 // which also checks that every peer sends the same thing. A new connection
 // is used each time (keep-alives off) so none stays open into the test.
 func (r *running) waitReady(limit time.Duration) error {
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	return r.proc.WaitReady(limit, func() error { return checkHello(client, "http://"+r.Addr+"/") })
+	tr := &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	client := &http.Client{Timeout: time.Second, Transport: tr}
+	return r.proc.WaitReady(limit, func() error { return checkHello(client, r.url()) })
+}
+
+// url is the server's root URL.
+func (r *running) url() string {
+	if r.TLS {
+		return "https://" + r.Addr + "/"
+	}
+	return "http://" + r.Addr + "/"
 }
 
 func checkHello(c *http.Client, url string) error {

@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"holdfast/compare"
 	"holdfast/compare/internal/procstat"
 	"holdfast/compare/internal/proxypeer"
+	"holdfast/internal/selfsigned"
 	"holdfast/internal/testrig"
 )
 
@@ -21,8 +23,12 @@ type harness struct {
 	binDir    string // temp dir: built binaries and the Lua script
 	peerBin   string
 	idleBin   string
+	benchBin  string // the holdfast command, for holdfast bench
 	nginxBin  string
 	luaPath   string
+	cert      *selfsigned.Cert // what the TLS scenarios serve
+	certFile  string
+	keyFile   string
 	proc      procstat.Proc
 	stamp     string   // names this run's files in results/
 	notes     []string // go into the report
@@ -53,8 +59,36 @@ func (h *harness) setup() error {
 	if err := h.buildPeer(); err != nil {
 		return err
 	}
+	if err := h.setupTLS(); err != nil {
+		return err
+	}
 	h.idleBin = filepath.Join(h.binDir, "idleconns")
 	return h.goBuild(h.idleBin, "./cmd/idleconns")
+}
+
+// setupTLS makes the certificate the TLS scenarios serve and builds the
+// holdfast command their client (holdfast bench) runs.
+func (h *harness) setupTLS() error {
+	var err error
+	if h.cert, err = selfsigned.New([]string{"127.0.0.1", "localhost"}, time.Time{}, time.Time{}); err != nil {
+		return err
+	}
+	h.certFile, h.keyFile = filepath.Join(h.binDir, "cert.pem"), filepath.Join(h.binDir, "key.pem")
+	if err := os.WriteFile(h.certFile, h.cert.CertPEM, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(h.keyFile, h.cert.KeyPEM, 0o600); err != nil {
+		return err
+	}
+	// Built in holdfast's own module (the parent directory), whose
+	// dependencies it needs.
+	h.benchBin = filepath.Join(h.binDir, "holdfast")
+	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", h.benchBin, "./cmd/holdfast")
+	cmd.Dir = filepath.Dir(h.moduleDir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building holdfast: %v: %s", err, lastLines(b, 4))
+	}
+	return nil
 }
 
 // ensureTools installs wrk and nginx from Debian when missing, and the

@@ -30,6 +30,7 @@ func main() {
 	flag.StringVar(&c.Sources, "sources", "127.0.0.2-127.0.0.9", "source addresses: a range a.b.c.X-a.b.c.Y or a comma list")
 	flag.DurationVar(&c.Idle, "idle", 10*time.Second, "how long all connections sit idle while CPU is measured")
 	flag.DurationVar(&c.Settle, "settle", time.Second, "wait after the last connection before reading RSS")
+	flag.BoolVar(&c.TLS, "tls", false, "HTTPS: a TLS handshake (certificate not checked) before each connection's request")
 	flag.IntVar(&c.Concurrency, "concurrency", 64, "connections being opened at once")
 	flag.IntVar(&c.Warm, "warm", 64, "connections used once and closed before the memory baseline")
 	flag.DurationVar(&c.Timeout, "timeout", 10*time.Second, "per-connection dial+request timeout")

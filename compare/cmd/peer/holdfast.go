@@ -20,7 +20,9 @@ func init() { servers["holdfast"] = serveHoldfast }
 //     the idle scenario never meets it.
 //
 // With -admin it also serves the admin listener (/metrics, the live page)
-// on that address, for the harness's "+metrics" runs.
+// on that address, for the harness's "+metrics" runs. Over TLS it offers
+// HTTP/2 and HTTP/1.1 as it does by default; the harness's clients ask for
+// HTTP/1.1.
 func serveHoldfast(o options) error { return listenHoldfast(o, http.HandlerFunc(hello)) }
 
 // listenHoldfast serves h with holdfast as the holdfast peer does.
@@ -41,6 +43,9 @@ func listenHoldfast(o options, h http.Handler) error {
 	if o.admin != "" {
 		a := &holdfast.Server{Addr: o.admin, Handler: admin.Handler(srv), ErrorLog: srv.ErrorLog}
 		go a.ListenAndServe()
+	}
+	if o.tls() {
+		return srv.ListenAndServeTLS(o.tlsCert, o.tlsKey)
 	}
 	return srv.ListenAndServe()
 }

@@ -4,7 +4,7 @@
 // or one of the Go reverse proxies compared with holdfast's, passing every
 // request to an upstream.
 //
-//	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT
+//	peer -server {nethttp|fasthttp|nbio|holdfast} -addr 127.0.0.1:PORT [-tls-cert FILE -tls-key FILE]
 //	peer -server {httputil|holdfast-proxy} -addr 127.0.0.1:PORT -upstream http://HOST:PORT
 //
 // The harness (../harness) starts it pinned to one CPU with GOMAXPROCS=1.
@@ -27,12 +27,22 @@ type options struct {
 	engine   string // holdfast and holdfast-proxy; passed through to holdfast.ParseEngine
 	admin    string // holdfast only: the admin listener's address (/metrics)
 	upstream string // the proxies only
+
+	// HTTPS with this certificate and key (PEM files) when both are set;
+	// holdfast and nethttp only.
+	tlsCert, tlsKey string
 }
+
+// tls reports whether the server is to serve HTTPS.
+func (o options) tls() bool { return o.tlsCert != "" }
 
 // servers maps a -server name to its serve function; each server's file
 // registers itself in init so that one built without a build tag (holdfast)
 // simply is not listed.
 var servers = map[string]func(options) error{}
+
+// speaksTLS lists the servers that take -tls-cert.
+var speaksTLS = map[string]bool{"holdfast": true, "nethttp": true}
 
 func main() {
 	var o options
@@ -41,12 +51,18 @@ func main() {
 	flag.StringVar(&o.engine, "engine", "", "holdfast engine name (holdfast and holdfast-proxy only)")
 	flag.StringVar(&o.admin, "admin", "", "holdfast only: serve the admin listener (/metrics, live page) on this address")
 	flag.StringVar(&o.upstream, "upstream", "", "upstream URL (httputil and holdfast-proxy only)")
+	flag.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate, PEM (holdfast and nethttp)")
+	flag.StringVar(&o.tlsKey, "tls-key", "", "the key of -tls-cert, PEM")
 	pprofAddr := flag.String("pprof-addr", "", "if set, serve net/http/pprof on this side address")
 	flag.Parse()
 
 	serve, ok := servers[*name]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "peer: unknown -server %q (have: %s)\n", *name, strings.Join(names(), ", "))
+		os.Exit(2)
+	}
+	if o.tls() && !speaksTLS[*name] {
+		fmt.Fprintf(os.Stderr, "peer: -server %s is not run over TLS here (holdfast and nethttp are)\n", *name)
 		os.Exit(2)
 	}
 	if *pprofAddr != "" {

@@ -17,6 +17,9 @@ func serveNetHTTP(o options) error {
 		Handler:  http.HandlerFunc(hello),
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
+	if o.tls() {
+		return srv.ListenAndServeTLS(o.tlsCert, o.tlsKey)
+	}
 	return srv.ListenAndServe()
 }
 

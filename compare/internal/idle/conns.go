@@ -3,6 +3,7 @@ package idle
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,12 @@ import (
 )
 
 var request = []byte("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+// clientTLS is the TLS of every connection: HTTP/1.1 by ALPN, sessions
+// resumed (opening 19,000 connections goes faster; what the server keeps
+// of an idle connection does not depend on it), the certificate unchecked.
+var clientTLS = &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
+	ClientSessionCache: tls.NewLRUClientSessionCache(1)}
 
 // openAll opens c.N connections, c.Concurrency at a time, each making one
 // request. Failures are counted, not fatal: a server that cannot hold N is a
@@ -58,6 +65,9 @@ func openOne(c Config, src net.IP) (net.Conn, error) {
 	conn, err := d.Dial("tcp", c.Addr)
 	if err != nil {
 		return nil, err
+	}
+	if c.TLS {
+		conn = tls.Client(conn, clientTLS)
 	}
 	if err := exchange(conn, c.Timeout); err != nil {
 		conn.Close()

@@ -13,6 +13,7 @@ type Config struct {
 	Concurrency int           // connections being opened at once
 	Warm        int           // connections used once and closed before the baseline
 	Timeout     time.Duration // per-connection dial+request
+	TLS         bool          // HTTPS: a TLS handshake (certificate not checked) before the request
 }
 
 // Result is what cmd/idleconns prints as JSON and the harness reads.
