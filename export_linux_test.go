@@ -24,6 +24,7 @@ func Offloaded(s *Server) int {
 	}
 	return n
 }
+
 // TLSCarrier says what carries the TLS records of the connection that
 // carried r: "records" (the engine's record layer), "crypto/tls", or ""
 // when it is not an epoll TLS connection.
