@@ -28,7 +28,7 @@ func TestTLSPlainHTTPAnswered400(t *testing.T) {
 			t.Fatalf("status %d, body %q", resp.StatusCode, body)
 		}
 		c.expectClosed()
-		logs.waitFor("TLS handshake with 127.0.0.1:", "plain HTTP")
+		logs.waitFor(`msg="tls handshake failed" remote=127.0.0.1:`, "plain HTTP")
 		waitStats(t, ts.Server, "tls-handshake-error", closedBy(holdfast.CloseHandshakeError, 1))
 	})
 }
@@ -36,7 +36,7 @@ func TestTLSPlainHTTPAnswered400(t *testing.T) {
 func TestTLSGarbageClosed(t *testing.T) {
 	for _, tc := range []struct{ name, bytes, logged string }{
 		{"not-tls", "\x00\x01\x02\x03\x04\x05\x06\x07 not a ClientHello", "not a TLS client"},
-		{"bad-hello", "\x16\x03\x01\x00\x08\x01\x00\x00\x04\xff\xff\xff\xff", "TLS handshake with"},
+		{"bad-hello", "\x16\x03\x01\x00\x08\x01\x00\x00\x04\xff\xff\xff\xff", `msg="tls handshake failed"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run(t, func(t *testing.T, e holdfast.Engine) {
@@ -90,7 +90,7 @@ func TestTLSUnknownServerNameRefused(t *testing.T) {
 		if err == nil {
 			t.Fatal("handshake succeeded for a name the server has no certificate for")
 		}
-		logs.waitFor(`no certificate for the server name "unknown.example"`)
+		logs.waitFor(`no certificate for the server name \"unknown.example\"`)
 		waitStats(t, ts.Server, "tls-handshake-error", closedBy(holdfast.CloseHandshakeError, 1))
 	})
 }
