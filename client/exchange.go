@@ -93,13 +93,31 @@ func (c *persistConn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 	// (see hintMargin); reading the clock costs, so it is measured on the
 	// first exchange and then only while the server gives hints.
 	c.timeRTT = c.requests == 1 || c.hintTimeout >= 0
-	c.stopCancel = nil
-	if ctx.Done() != nil {
-		c.stopCancel = context.AfterFunc(ctx, c.abortFn)
-	}
+	c.stopCancel = watchContext(ctx, c.abortFn)
 	if c.reused {
 		c.h.t.stats.reuses.Add(1)
 	}
+}
+
+// afterFuncer is a context that runs functions at its cancellation
+// itself, the method context.AfterFunc looks for.
+type afterFuncer interface {
+	AfterFunc(func()) func() bool
+}
+
+// watchContext arranges for abort to run once ctx is cancelled and returns
+// the function that stops it; nil when ctx cannot be cancelled. A context
+// with its own AfterFunc method is asked directly: context.AfterFunc
+// would wrap the call in a context of its own, two allocations more per
+// exchange, and would make ctx's Done channel first.
+func watchContext(ctx context.Context, abort func()) func() bool {
+	if a, ok := ctx.(afterFuncer); ok {
+		return a.AfterFunc(abort)
+	}
+	if ctx.Done() == nil {
+		return nil
+	}
+	return context.AfterFunc(ctx, abort)
 }
 
 // fail ends an exchange that failed: it closes the connection and turns
