@@ -20,6 +20,13 @@ type reqContext struct {
 	done   chan struct{}   // guarded by mu; made on first Done
 	err    error           // guarded by mu
 	afters map[*int]func() // guarded by mu; functions to run at cancellation
+
+	// The first function AfterFunc registers is kept here rather than in
+	// afters: a request usually has one (an outgoing request's), and the
+	// map costs allocations. The slot serves one registration only, so
+	// that a late call of its stop function cannot stop a later one.
+	first     func() // guarded by mu; nil once run or stopped
+	firstUsed bool   // guarded by mu
 }
 
 func (rc *reqContext) Deadline() (time.Time, bool) { return time.Time{}, false }
@@ -59,9 +66,12 @@ func (rc *reqContext) cancel() {
 	if rc.done != nil {
 		close(rc.done)
 	}
-	afters := rc.afters
-	rc.afters = nil
+	afters, first := rc.afters, rc.first
+	rc.afters, rc.first = nil, nil
 	rc.mu.Unlock()
+	if first != nil {
+		go first()
+	}
 	for _, f := range afters {
 		go f()
 	}
@@ -76,6 +86,10 @@ func (rc *reqContext) AfterFunc(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
+	if !rc.firstUsed {
+		rc.first, rc.firstUsed = f, true
+		return rc.stopFirst
+	}
 	key := new(int)
 	if rc.afters == nil {
 		rc.afters = make(map[*int]func())
@@ -88,4 +102,13 @@ func (rc *reqContext) AfterFunc(f func()) (stop func() bool) {
 		delete(rc.afters, key)
 		return ok
 	}
+}
+
+// stopFirst is the stop function of the first registration.
+func (rc *reqContext) stopFirst() bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	ok := rc.first != nil
+	rc.first = nil
+	return ok
 }
