@@ -87,6 +87,11 @@ type persistConn struct {
 	sendErr  syscall.Errno
 	recvErr  syscall.Errno
 	pending  error // the first read's error, returned by the next fill
+
+	// The first response byte came with the write (flushAwait): its trace
+	// hook waits until WroteRequest has fired (see wroteRequest).
+	holdFirstByte bool // set by flushAwait for its call of firstByte
+	heldFirstByte bool // the hook is owed
 }
 
 // Buffer sizes: a response head from a typical server (200–800 bytes) and a
@@ -341,9 +346,14 @@ func (c *persistConn) firstByte() {
 			c.minRTT = rtt
 		}
 	}
-	if c.trace != nil && c.trace.GotFirstResponseByte != nil {
-		c.trace.GotFirstResponseByte()
+	if c.trace == nil || c.trace.GotFirstResponseByte == nil {
+		return
 	}
+	if c.holdFirstByte {
+		c.heldFirstByte = true
+		return
+	}
+	c.trace.GotFirstResponseByte()
 }
 
 // write writes p to the socket.

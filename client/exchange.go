@@ -88,6 +88,7 @@ func (c *persistConn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 	c.reused = c.requests > 0
 	c.requests++
 	c.gotByte, c.reuseFailed, c.keep, c.bodyStarted = false, false, reasonNone, false
+	c.holdFirstByte, c.heldFirstByte = false, false
 	c.wroteAt, c.pending = time.Time{}, nil
 	// The round trip matters only for a server's Keep-Alive timeout hint
 	// (see hintMargin); reading the clock costs, so it is measured on the

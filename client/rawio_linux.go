@@ -32,10 +32,11 @@ import (
 // When the socket takes only part of the request (a full send buffer),
 // the rest goes through nc.Write and the answer through fill, as usual.
 // An error of the first read is kept in c.pending for the next fill, so
-// that it reaches the caller where a read error does.
+// that it reaches the caller where a read error does. The caller fires
+// the trace's WroteRequest after flushAwait returns: so a first byte read
+// here is reported to the trace (GotFirstResponseByte) only then.
 func (c *persistConn) flushAwait() error {
-	if c.sendFn == nil || c.trace != nil {
-		// With a trace, WroteRequest must fire before GotFirstResponseByte.
+	if c.sendFn == nil {
 		return c.flush()
 	}
 	if c.in.Len() > 0 {
@@ -70,6 +71,9 @@ func (c *persistConn) flushAwait() error {
 		c.pending = io.EOF
 	default:
 		c.in.End += c.recvN
+		// The caller fires WroteRequest next; GotFirstResponseByte
+		// follows it (see wroteRequest).
+		c.holdFirstByte = true
 		c.firstByte()
 	}
 	return nil

@@ -66,11 +66,20 @@ func (c *persistConn) writeRequest(req *http.Request) (bodyWriter, error) {
 	return w, err
 }
 
-// wroteRequest notes the end of the request and fires WroteRequest.
+// wroteRequest notes the end of the request and fires WroteRequest, then
+// GotFirstResponseByte if the answer's first bytes came with the write.
 func (c *persistConn) wroteRequest(err error) {
 	c.markWritten()
-	if c.trace != nil && c.trace.WroteRequest != nil {
+	c.holdFirstByte = false
+	if c.trace == nil {
+		return
+	}
+	if c.trace.WroteRequest != nil {
 		c.trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+	}
+	if c.heldFirstByte {
+		c.heldFirstByte = false
+		c.trace.GotFirstResponseByte()
 	}
 }
 
