@@ -3,7 +3,6 @@ package holdfast
 import (
 	"io"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -289,9 +288,12 @@ func (l *loop) serveInline(c *loopConn, headLen int) {
 	kind := c.serveBatch(headLen)
 	c.inlined = false
 	if !l.inlineSeq.CompareAndSwap(seq, seq+1) {
+		// The loop was taken over: this goroutine returns to run, which
+		// sees the loop's turn moved on and gives the goroutine back to
+		// the engine's spares (runLoops), touching nothing of the loop.
 		c.offloadDone()
 		l.post(loopMsg{kind: kind, c: c})
-		runtime.Goexit()
+		return
 	}
 	l.apply(c, kind, l.mono(), true)
 }
@@ -304,12 +306,13 @@ func (l *loop) detach(seq uint64) {
 	}
 }
 
-// takeOver starts a new goroutine for the loop, whose inline run was just
+// takeOver has another goroutine run the loop, whose inline run was just
 // ended (inlineSeq moved on): the goroutine that ran it is no longer the
-// loop's.
+// loop's, which the new turn tells it as it returns to run.
 func (l *loop) takeOver() {
 	l.disown()
-	go l.run()
+	l.turn.Add(1)
+	l.eng.resume(l)
 }
 
 // apply takes back a connection whose requests were served. inline says

@@ -76,6 +76,7 @@ type loop struct {
 	clockWall atomic.Int64  // the loop's clock reading (see tick): Unix ns
 	clockMono atomic.Int64  // and monotonic ns since epoch
 	monSeen   uint64        // owned by the monitor: inlineSeq at its last look
+	turn      atomic.Uint64 // takeovers so far: a goroutine that began running the loop at an earlier turn has lost it
 	offloads  atomic.Int32  // handlers that called Offload and have not handed back (epoll_offload_linux.go)
 
 	// The ID of the loop's goroutine while checkOwner is on; 0 while a
@@ -194,13 +195,17 @@ func (l *loop) checkOwned() {
 
 // run is the loop's goroutine. It is resumable: a goroutine that takes the
 // loop over (see serveInline) carries on with the batch of events and
-// messages where the previous one stopped.
+// messages where the previous one stopped. It returns when the loop exits,
+// and in the goroutine that lost the loop to a takeover, once that one
+// has finished the request it was serving (see runLoops).
 func (l *loop) run() {
+	turn := l.turn.Load()
 	l.claim()
 	l.tick()
 	for {
-		l.drainBatch()
-		l.drainInbox()
+		if !l.drainBatch(turn) || !l.drainInbox(turn) {
+			return // taken over
+		}
 		now := l.mono()
 		l.wheel.Advance(now, l.onExpiry)
 		if l.resumeAt != 0 && now >= l.resumeAt {
@@ -289,8 +294,10 @@ func (l *loop) exit() {
 	close(l.done)
 }
 
-// drainBatch handles the events of the last wait not handled yet.
-func (l *loop) drainBatch() {
+// drainBatch handles the events of the last wait not handled yet. It
+// reports false when the loop was taken over from the calling goroutine,
+// which ran it at turn: then it stops at once.
+func (l *loop) drainBatch(turn uint64) bool {
 	for l.next < len(l.batch) {
 		ev := l.batch[l.next]
 		l.next++ // before handling: a goroutine taking over starts after it
@@ -303,23 +310,31 @@ func (l *loop) drainBatch() {
 		} else {
 			l.event(int(ev.Fd), ev.Events, now)
 		}
+		if l.turn.Load() != turn {
+			return false
+		}
 	}
+	return true
 }
 
-// drainInbox handles the messages posted to the loop.
-func (l *loop) drainInbox() {
+// drainInbox handles the messages posted to the loop; false: taken over,
+// as for drainBatch.
+func (l *loop) drainInbox(turn uint64) bool {
 	for {
 		if l.msgNext == len(l.msgs) {
 			clear(l.msgs)
 			l.msgs = l.takeInbox(l.msgs[:0])
 			l.msgNext = 0
 			if len(l.msgs) == 0 {
-				return
+				return true
 			}
 		}
 		m := l.msgs[l.msgNext]
 		l.msgNext++
 		l.message(m, l.mono())
+		if l.turn.Load() != turn {
+			return false
+		}
 	}
 }
 

@@ -18,6 +18,46 @@ type epollEngine struct {
 	kick    chan struct{} // wakes the parked monitor
 	parked  atomic.Bool   // the monitor waits for a kick
 	allDone chan struct{} // closed when every loop has exited
+
+	// Goroutines that lost a loop to a takeover and finished their
+	// request wait here to run the next loop taken over (runLoops).
+	handoff chan *loop   // unbuffered: a send succeeds only to a waiting spare
+	spares  atomic.Int32 // goroutines waiting on handoff
+}
+
+// maxSpares bounds the goroutines kept waiting on handoff, per loop.
+const maxSpares = 64
+
+// resume has a spare goroutine run loop l, or a new one if none waits.
+// A spare has run the loop and a handler before: its stack has grown to
+// what that takes, so the takeover costs neither a goroutine's start nor
+// its stack's growth.
+func (e *epollEngine) resume(l *loop) {
+	select {
+	case e.handoff <- l:
+	default:
+		go e.runLoops(l)
+	}
+}
+
+// runLoops runs loop l until the loop is taken over from it or exits,
+// then waits as a spare for the next loop to run, unless enough wait
+// already or every loop has exited.
+func (e *epollEngine) runLoops(l *loop) {
+	for {
+		l.run()
+		if e.spares.Add(1) > int32(maxSpares*len(e.loops)) {
+			e.spares.Add(-1)
+			return
+		}
+		select {
+		case l = <-e.handoff:
+			e.spares.Add(-1)
+		case <-e.allDone:
+			e.spares.Add(-1)
+			return
+		}
+	}
 }
 
 func availableEngines() []Engine { return []Engine{EngineGoroutine, EngineEpoll} }
@@ -77,7 +117,7 @@ func (s *Server) startLoops() (*epollEngine, error) {
 	if s.epoll != nil {
 		return s.epoll, nil
 	}
-	eng := &epollEngine{kick: make(chan struct{}, 1), allDone: make(chan struct{})}
+	eng := &epollEngine{kick: make(chan struct{}, 1), allDone: make(chan struct{}), handoff: make(chan *loop)}
 	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		l, err := newLoop(s, eng)
 		if err != nil {
@@ -89,7 +129,7 @@ func (s *Server) startLoops() (*epollEngine, error) {
 		eng.loops = append(eng.loops, l)
 	}
 	for _, l := range eng.loops {
-		go l.run()
+		go eng.runLoops(l)
 	}
 	go eng.monitor()
 	s.epoll = eng
