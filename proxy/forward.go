@@ -30,6 +30,12 @@ type forward struct {
 	traceCtx context.Context       // holds trace; made once
 	ctx      traceContext          // out's context
 
+	// out is req, unless the caller traces too: a request whose context
+	// is &ctx is made once (blank) and copied for each use, since a
+	// request's context can be set only by a copy that allocates.
+	req   http.Request
+	blank http.Request // no field set but its context, &ctx
+
 	// The current attempt, as the hooks saw it.
 	conns   int  // connections the Transport took (2: it retried on a new one)
 	reused  bool // the last one had carried a request before
@@ -45,6 +51,7 @@ var forwardPool = sync.Pool{New: func() any {
 		GotFirstResponseByte: f.gotFirstByte,
 	}
 	f.traceCtx = withTrace(&f.trace)
+	f.blank = *new(http.Request).WithContext(&f.ctx)
 	return f
 }}
 
@@ -58,21 +65,14 @@ func newForward(p *Proxy, r *http.Request) *forward {
 	f := forwardPool.Get().(*forward)
 	f.p, f.in = p, r
 	f.tried = f.spare[:0]
-	var ctx context.Context = &f.ctx
 	f.ctx = traceContext{parent: r.Context(), trace: f.traceCtx}
-	if httptrace.ContextClientTrace(r.Context()) != nil {
-		trace := f.trace // composed with the caller's: leave the pooled one alone
-		ctx = httptrace.WithClientTrace(r.Context(), &trace)
-	}
-	out := &http.Request{
-		Method:        r.Method,
-		URL:           &f.url,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        requestHeader(r),
-		ContentLength: r.ContentLength,
-	}
+	out := &f.req
+	*out = f.blank
+	out.Method = r.Method
+	out.URL = &f.url
+	out.Proto, out.ProtoMajor, out.ProtoMinor = "HTTP/1.1", 1, 1
+	out.Header = requestHeader(r)
+	out.ContentLength = r.ContentLength
 	if r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength < 0 {
 			out.Trailer = declaredTrailers(r.Header)
@@ -88,12 +88,16 @@ func newForward(p *Proxy, r *http.Request) *forward {
 	if p.cfg.PreserveHost {
 		out.Host = r.Host
 	}
-	f.out = out.WithContext(ctx)
+	f.out = out
+	if httptrace.ContextClientTrace(r.Context()) != nil {
+		trace := f.trace // composed with the caller's: leave the pooled one alone
+		f.out = out.WithContext(httptrace.WithClientTrace(r.Context(), &trace))
+	}
 	return f
 }
 
 func (f *forward) release() {
-	*f = forward{trace: f.trace, traceCtx: f.traceCtx}
+	*f = forward{trace: f.trace, traceCtx: f.traceCtx, blank: f.blank}
 	forwardPool.Put(f)
 }
 
