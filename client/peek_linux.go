@@ -21,10 +21,12 @@ func (c *persistConn) peekAlive() bool {
 // peekFD is peekAlive's Control function, made once per connection so the
 // check allocates nothing.
 // It calls recvfrom directly: unix.Recvfrom allocates its address buffer,
-// which a connected TCP socket never fills.
+// which a connected TCP socket never fills; and raw, as the write-and-wait
+// makes its calls (see rawsys_linux.go): with MSG_DONTWAIT it returns at
+// once.
 func (c *persistConn) peekFD(fd uintptr) {
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&c.peekBuf[0])), 1,
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&c.peekBuf[0])), 1,
 			unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
 		if errno == unix.EINTR {
 			continue

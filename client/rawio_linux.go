@@ -82,9 +82,7 @@ func (c *persistConn) flushAwait() error {
 // sendStep is flushAwait's RawConn callback, made once per connection. Its
 // first call looks at the socket, then writes c.wbuf; the calls after that
 // read. It returns false to have the poller wait for the socket to be
-// readable. It calls the syscall package, as net.Conn does, whose
-// race-detector annotations order a write on one socket before the read
-// that sees it on another.
+// readable. Its system calls are raw ones (rawsys_linux.go).
 //
 // The look is peekFD's (a recv of one byte with MSG_PEEK): it finds the
 // server's FIN or a reset that arrived before the read was prepared,
@@ -124,7 +122,7 @@ func (c *persistConn) sendStep(fd uintptr) bool {
 // flushAwait to write the rest.
 func (c *persistConn) sendAll(fd uintptr) bool {
 	for c.sendOff < len(c.wbuf) {
-		n, err := syscall.Write(int(fd), c.wbuf[c.sendOff:])
+		n, err := rawWrite(fd, c.wbuf[c.sendOff:])
 		if n > 0 {
 			c.sendOff += n
 		}
@@ -132,8 +130,8 @@ func (c *persistConn) sendAll(fd uintptr) bool {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
 			return false
-		case err != nil:
-			c.sendErr = toErrno(err)
+		case err != 0:
+			c.sendErr = err
 			return false
 		case n <= 0:
 			c.sendErr = unix.EIO
@@ -147,14 +145,14 @@ func (c *persistConn) sendAll(fd uintptr) bool {
 // nothing yet, wait.
 func (c *persistConn) recvStep(fd uintptr) bool {
 	for {
-		n, err := syscall.Read(int(fd), c.in.Buf[c.in.End:])
+		n, err := rawRead(fd, c.in.Buf[c.in.End:])
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
 			return false // woken early: wait again
-		case err != nil:
-			c.recvErr = toErrno(err)
+		case err != 0:
+			c.recvErr = err
 		default:
 			c.recvN = n
 		}
