@@ -36,6 +36,11 @@ type forward struct {
 	req   http.Request
 	blank http.Request // no field set but its context, &ctx
 
+	// req's header, emptied and filled again for each use: the
+	// Transport only reads it, and not after RoundTrip has returned.
+	header     http.Header
+	headerVals [2]string
+
 	// The current attempt, as the hooks saw it.
 	conns   int  // connections the Transport took (2: it retried on a new one)
 	reused  bool // the last one had carried a request before
@@ -71,7 +76,10 @@ func newForward(p *Proxy, r *http.Request) *forward {
 	out.Method = r.Method
 	out.URL = &f.url
 	out.Proto, out.ProtoMajor, out.ProtoMinor = "HTTP/1.1", 1, 1
-	out.Header = requestHeader(r)
+	if f.header == nil {
+		f.header = make(http.Header, len(r.Header)+4)
+	}
+	out.Header = appendRequestHeader(f.header, r, f.headerVals[:])
 	out.ContentLength = r.ContentLength
 	if r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength < 0 {
@@ -97,7 +105,8 @@ func newForward(p *Proxy, r *http.Request) *forward {
 }
 
 func (f *forward) release() {
-	*f = forward{trace: f.trace, traceCtx: f.traceCtx, blank: f.blank}
+	clear(f.header)
+	*f = forward{trace: f.trace, traceCtx: f.traceCtx, blank: f.blank, header: f.header}
 	forwardPool.Put(f)
 }
 

@@ -86,12 +86,16 @@ var (
 // appended), X-Forwarded-Proto and X-Forwarded-Host (set, whatever the
 // client sent), and Via (appended).
 func requestHeader(r *http.Request) http.Header {
-	h := make(http.Header, len(r.Header)+4)
+	return appendRequestHeader(make(http.Header, len(r.Header)+4), r, make([]string, 2))
+}
+
+// appendRequestHeader is requestHeader into h, an empty map; vals (two
+// long) holds the values made per request.
+func appendRequestHeader(h http.Header, r *http.Request, vals []string) http.Header {
 	copyEndToEnd(h, r.Header)
 	if hasToken(r.Header, "Te", "trailers") {
 		h["Te"] = trailersValue
 	}
-	vals := make([]string, 2) // the two values made per request, in one allocation
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
