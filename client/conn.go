@@ -92,6 +92,8 @@ type persistConn struct {
 	// hook waits until WroteRequest has fired (see wroteRequest).
 	holdFirstByte bool // set by flushAwait for its call of firstByte
 	heldFirstByte bool // the hook is owed
+
+	headArmed bool // flushAwait set the response header timeout's deadline
 }
 
 // Buffer sizes: a response head from a typical server (200–800 bytes) and a

@@ -88,7 +88,7 @@ func (c *persistConn) begin(ctx context.Context, trace *httptrace.ClientTrace) {
 	c.reused = c.requests > 0
 	c.requests++
 	c.gotByte, c.reuseFailed, c.keep, c.bodyStarted = false, false, reasonNone, false
-	c.holdFirstByte, c.heldFirstByte = false, false
+	c.holdFirstByte, c.heldFirstByte, c.headArmed = false, false, false
 	c.wroteAt, c.pending = time.Time{}, nil
 	// The round trip matters only for a server's Keep-Alive timeout hint
 	// (see hintMargin); reading the clock costs, so it is measured on the
@@ -186,7 +186,7 @@ func (c *persistConn) awaitHead(req *http.Request, w *bodyWriter) error {
 			c.trace.Wait100Continue()
 		}
 		c.nc.SetReadDeadline(time.Now().Add(cfg.continueWait))
-	} else if cfg.headerTimeout > 0 {
+	} else if cfg.headerTimeout > 0 && !c.headArmed {
 		c.nc.SetReadDeadline(time.Now().Add(cfg.headerTimeout))
 	}
 	for interim := 0; ; interim++ {

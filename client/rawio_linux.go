@@ -46,8 +46,10 @@ func (c *persistConn) flushAwait() error {
 	}
 	c.in.Reset()
 	if t := c.h.t.cfg.headerTimeout; t > 0 {
-		// awaitHead sets it again, a moment later.
+		// The response header timeout, for awaitHead too: a deadline
+		// costs a timer's change in the runtime each time it is set.
 		c.nc.SetReadDeadline(time.Now().Add(t))
+		c.headArmed = true
 	}
 	c.sendOff, c.sendDone, c.recvN, c.sendErr, c.recvErr = 0, false, 0, 0, 0
 	c.markWritten()
@@ -60,6 +62,7 @@ func (c *persistConn) flushAwait() error {
 	case !c.sendDone && err != nil:
 		return err // closed (canceled) before the callback ran
 	case !c.sendDone:
+		c.headArmed = false // the rest may take long: awaitHead starts the timeout again
 		return c.write(rest)
 	}
 	switch {
