@@ -6,18 +6,18 @@ import (
 	"strings"
 )
 
-// Hop-by-hop fields (RFC 9110 §7.6.1): they describe one connection, the
-// client's or the upstream's, and are never passed on. Connection names
-// more of them, per message.
-var hopByHop = map[string]bool{
-	"Connection":        true,
-	"Proxy-Connection":  true,
-	"Keep-Alive":        true,
-	"Te":                true,
-	"Transfer-Encoding": true,
-	"Upgrade":           true,
-	"Content-Length":    true, // framing: the Transport writes its own from ContentLength
-	"Trailer":           true, // the Transport declares the trailers it sends
+// isHopByHop reports whether k, a canonical field name, is a hop-by-hop
+// field (RFC 9110 §7.6.1): it describes one connection, the client's or
+// the upstream's, and is never passed on. Connection names more of them,
+// per message. A switch rather than a map: no hashing of every name.
+func isHopByHop(k string) bool {
+	switch k {
+	case "Connection", "Proxy-Connection", "Keep-Alive", "Te", "Transfer-Encoding", "Upgrade",
+		"Content-Length", // framing: the Transport writes its own from ContentLength
+		"Trailer":        // the Transport declares the trailers it sends
+		return true
+	}
+	return false
 }
 
 // copyEndToEnd copies the end-to-end fields of src into dst: every field
@@ -26,7 +26,7 @@ var hopByHop = map[string]bool{
 func copyEndToEnd(dst, src http.Header) {
 	named := connectionNamed(src)
 	for k, vs := range src {
-		if hopByHop[k] || named != nil && named[k] {
+		if isHopByHop(k) || named != nil && named[k] {
 			continue
 		}
 		dst[k] = vs
