@@ -21,7 +21,7 @@ type epollEngine struct {
 
 	// Goroutines that lost a loop to a takeover and finished their
 	// request wait here to run the next loop taken over (runLoops).
-	handoff chan *loop   // unbuffered: a send succeeds only to a waiting spare
+	handoff chan *loop   // unbuffered: a send succeeds only to a waiting spare; closed with allDone
 	spares  atomic.Int32 // goroutines waiting on handoff
 }
 
@@ -50,11 +50,9 @@ func (e *epollEngine) runLoops(l *loop) {
 			e.spares.Add(-1)
 			return
 		}
-		select {
-		case l = <-e.handoff:
-			e.spares.Add(-1)
-		case <-e.allDone:
-			e.spares.Add(-1)
+		l = <-e.handoff // nil once closed: every loop has exited
+		e.spares.Add(-1)
+		if l == nil {
 			return
 		}
 	}
@@ -150,6 +148,8 @@ func (e *epollEngine) monitor() {
 			<-l.done
 		}
 		close(e.allDone)
+		close(e.handoff) // no loop left to take over: the spares end
+
 	}()
 	for {
 		if e.check() {
