@@ -36,8 +36,10 @@ type conn struct {
 	// goroutine while a request is served.
 	ex        *exchange // nil while idle (epoll engine)
 	reason    CloseReason
+	closeSoon CloseReason // the reason to close after the next response: shed or shut down while a request raced the close
 	hijacked  bool
 	responded bool // the connection closes right after a response
+	refused   bool // read-only after init: over Policy.MaxConnsPerIP, answered 429 at once
 }
 
 // epoch is the origin of the monotonic times kept in int64 fields.
@@ -58,6 +60,9 @@ func (c *conn) init(s *Server, remote string) {
 	c.created = monotime()
 	c.idleFrom.Store(c.created)
 	s.live.Add(1)
+	if s.pol.maxConnsPerIP > 0 {
+		c.refused = !s.ips.admit(remote, s.pol.maxConnsPerIP)
+	}
 }
 
 // The connection is the parent context of its requests: it carries the
@@ -113,8 +118,8 @@ func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
 	pol := &c.srv.pol
 	var d int64
 	reason := CloseIdleTimeout
-	if pol.idleTimeout > 0 {
-		d = now + int64(pol.idleTimeout)
+	if hold := pol.holdTime(c.srv.live.Load()); hold > 0 {
+		d = now + int64(hold)
 	}
 	if pol.maxAge > 0 {
 		if end := c.created + int64(pol.maxAge); d == 0 || end < d {
@@ -140,6 +145,8 @@ func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseR
 		return CloseClient
 	case c.srv.closing.Load():
 		return CloseShutdown
+	case c.closeSoon != reasonNone:
+		return c.closeSoon
 	case pol.maxRequests > 0 && c.nreq.Load() >= uint32(pol.maxRequests):
 		return CloseMaxRequests
 	case pol.maxAge > 0 && now-c.created >= int64(pol.maxAge):
@@ -254,6 +261,9 @@ func (c *conn) writeThrough(p []byte) error {
 // accounted for it: the connection log's record, and Shutdown's count.
 func (c *conn) gone(now int64) {
 	c.logClose(now)
+	if c.srv.pol.maxConnsPerIP > 0 {
+		c.srv.ips.release(c.remote)
+	}
 	c.srv.connGone()
 }
 

@@ -49,6 +49,9 @@ type loop struct {
 	resumeAt int64              // when paused listeners are watched again
 	queued   bool               // connections queued before the listener was configured may remain
 
+	idle       idleQueue    // kept connections waiting for a request, oldest first (epoll_shed_linux.go)
+	oldestIdle atomic.Int64 // atomic: since when the oldest of them has been idle (monotonic ns; 0: none), for the other loops
+
 	userTimeoutPerConn bool // a listener refused TCP_USER_TIMEOUT: set it on each socket
 	stopping           bool // the server closes: exit once empty
 	tally              tally
@@ -115,6 +118,7 @@ const (
 	msgGather                  // add up the counts, on sums
 	msgSecured                 // the TLS handshake is done: the connection waits for its first request
 	msgToH2                    // the TLS handshake chose HTTP/2: the connection left the loop
+	msgShed                    // another loop admitted a connection over the cap: shed the oldest idle one
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -390,8 +394,10 @@ func (l *loop) message(m loopMsg, now int64) {
 		l.handedOver(c)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
-			l.closeConn(c, CloseShutdown, now)
+			l.closeOrAnswer(c, CloseShutdown, now)
 		}
+	case msgShed:
+		l.shedOldest(now)
 	case msgListen:
 		l.queued = true
 		l.userTimeoutPerConn = l.userTimeoutPerConn || m.perConn
@@ -452,7 +458,7 @@ func (l *loop) gather() gathered {
 func (l *loop) closeIdle(now int64) {
 	for _, c := range l.conns {
 		if c != nil && !c.busy && !c.lingering && c.ex == nil {
-			l.closeConn(c, CloseShutdown, now)
+			l.closeOrAnswer(c, CloseShutdown, now)
 		}
 	}
 }
