@@ -296,9 +296,11 @@ func (g *goroutineConn) endHeadWait() CloseReason {
 // The wire.
 
 func (g *goroutineConn) readBody(p []byte) (int, error) {
-	if d := g.srv.pol.bodyTimeout; d > 0 {
-		g.nc.SetReadDeadline(time.Now().Add(d))
+	var deadline time.Time
+	if d := g.bodyWait(); d > 0 {
+		deadline = time.Now().Add(d)
 	}
+	g.nc.SetReadDeadline(deadline)
 	return g.nc.Read(p)
 }
 

@@ -128,3 +128,45 @@ func TestMaxConnsPerIP(t *testing.T) {
 		second.expectOpen()
 	})
 }
+
+// A body that trickles in slower than Policy.MinBodyRate is answered 408
+// and closed once the grace second has passed, although each wait for
+// bytes is far shorter than BodyTimeout; a body that arrives in time is
+// read whole.
+func TestMinBodyRate(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, readAll, func(s *holdfast.Server) { s.Policy.MinBodyRate = 1000 })
+		fast := ts.dial(t)
+		fast.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" + strings.Repeat("a", 3000))
+		if resp, _ := fast.response("POST"); resp.StatusCode != 200 {
+			t.Fatalf("a body in time: status %d", resp.StatusCode)
+		}
+		slow := ts.dial(t)
+		slow.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+		stop := make(chan struct{})
+		trickled := make(chan struct{})
+		go func() { // 10 bytes every 50 ms: 200 B/s, for at most 10 s
+			defer close(trickled)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for range 200 {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				if _, err := slow.nc.Write([]byte("0123456789")); err != nil {
+					return
+				}
+			}
+		}()
+		resp, _ := slow.response("POST")
+		close(stop)
+		<-trickled
+		if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
+			t.Fatalf("a trickled body: status %d, close %v; want 408 and close", resp.StatusCode, resp.Close)
+		}
+		slow.expectClosed()
+		waitStats(t, ts.Server, "a slow-body close", closedBy(holdfast.CloseSlowBody, 1))
+	})
+}
