@@ -275,9 +275,12 @@ func (c *conn) gone(now int64) {
 // sent more.
 func (c *conn) lingerNeeded() bool {
 	if !c.responded {
-		return false // closing an idle connection: nothing in flight
+		// Closing an idle connection: nothing is in flight, unless the
+		// server is shutting down — then a request may be on its way, and
+		// it should meet a FIN (which a client retries on) and not a reset.
+		return c.reason == CloseShutdown
 	}
-	return c.ex.in.len() > 0 || c.reason != CloseClient
+	return c.ex != nil && c.ex.in.len() > 0 || c.reason != CloseClient
 }
 
 // Lingering close bounds: long enough for a client to read a response and

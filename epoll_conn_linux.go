@@ -100,12 +100,6 @@ func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 	c := &loopConn{l: l, fd: fd}
 	c.init(l.srv, remote)
 	l.tally.accepted++
-	if l.stopping || l.srv.closing.Load() {
-		unix.Close(fd)
-		c.setReason(CloseShutdown)
-		l.forget(c, now)
-		return
-	}
 	if err := l.setSockOpts(fd); err != nil {
 		l.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
@@ -121,15 +115,21 @@ func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 		return
 	}
 	l.register(c)
-	if c.refused {
+	switch {
+	case c.refused:
 		l.refuse(c, st, now)
-		return
-	}
-	if st != nil {
+	case st != nil && (l.stopping || l.srv.closing.Load()):
+		l.closeConn(c, CloseShutdown, now)
+	case st != nil:
 		l.startHandshake(c, st) // bounded by the handshake timeout, not the hold time
-		return
+	case l.stopping || l.srv.closing.Load():
+		// Accepted as the server closes: a request the client already
+		// sent is answered (Connection: close) rather than reset.
+		l.armIdle(c, now)
+		l.closeOrAnswer(c, CloseShutdown, now)
+	default:
+		l.armIdle(c, now)
 	}
-	l.armIdle(c, now)
 }
 
 // refuse answers a connection over Policy.MaxConnsPerIP with 429 and
@@ -400,7 +400,7 @@ func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 		c.countOut(n)
 		c.ex.out = c.ex.out[:0]
 	}
-	if c.ex != nil && c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
+	if c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
 		c.releaseExchange()
 		c.lingering = true
 		l.setDeadline(c, now+int64(lingerTime))
