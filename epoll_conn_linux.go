@@ -65,6 +65,7 @@ const (
 func (l *loop) accept(lfd int, now int64) {
 	for i := 0; i < 64; i++ { // a bounded burst, so other work is not starved
 		if l.srv.full() && !l.eng.anyIdle() {
+			l.srv.warnAtCap()
 			l.pauseListener(lfd, now+int64(capPause))
 			return
 		}

@@ -1,9 +1,12 @@
 package holdfast_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +82,61 @@ func TestShedOldestIdleAtCap(t *testing.T) {
 			t.Fatalf("shed %d, want 2", st.Closed[holdfast.CloseShed])
 		}
 	})
+}
+
+// At the cap with every connection busy, a new connection waits in the
+// listen backlog (it is not accepted, nor refused) and is served as soon as
+// a connection goes; the error log says why it waits.
+func TestCapWaitsWhenNoneIdle(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		started, release := make(chan struct{}, 2), make(chan struct{})
+		var log strings.Builder
+		var logMu sync.Mutex
+		ts := newServer(t, e, heldHandler(started, release), func(s *holdfast.Server) {
+			s.Policy.MaxConns = 2
+			s.ErrorLog = slog.New(slog.NewTextHandler(lockedWriter{&logMu, &log}, nil))
+		})
+		busy := []*client{ts.dial(t), ts.dial(t)}
+		for _, c := range busy {
+			c.send("GET /hold HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			<-started
+		}
+		waiting := ts.dial(t)
+		waiting.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		for deadline := time.Now().Add(ioTimeout); ; time.Sleep(5 * time.Millisecond) {
+			logMu.Lock()
+			warned := strings.Contains(log.String(), "at the connection cap")
+			logMu.Unlock()
+			if warned {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no warning at the cap")
+			}
+		}
+		if st := ts.Stats(); st.ConnectionsAccepted != 2 {
+			t.Fatalf("%d connections accepted at a cap of 2 with both busy", st.ConnectionsAccepted)
+		}
+		close(release)
+		for _, c := range busy {
+			c.response("GET")
+		}
+		if resp, body := waiting.response("GET"); resp.StatusCode != 200 || body != "ok" {
+			t.Fatalf("the waiting connection: %d %q", resp.StatusCode, body)
+		}
+	})
+}
+
+// lockedWriter is a writer shared by goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (lw lockedWriter) Write(p []byte) (int, error) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return lw.w.Write(p)
 }
 
 // Near the cap the hold time shrinks, and the Keep-Alive hint says so.

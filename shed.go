@@ -137,6 +137,7 @@ func (s *Server) makeRoom() bool {
 	if !s.full() || s.anyIdle() {
 		return true
 	}
+	s.warnAtCap()
 	s.waitRoom()
 	return false
 }
