@@ -199,6 +199,7 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 		return err
 	case <-ctx.Done():
 	case <-up.exit():
+		fmt.Fprintln(log, "holdfast: upgraded: the new process serves; this one drains")
 	}
 	fmt.Fprintln(log, "holdfast: draining connections")
 	dctx, cancel := context.WithTimeout(context.Background(), cfg.drainTimeout)

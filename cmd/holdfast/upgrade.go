@@ -69,9 +69,7 @@ func (u *upgrades) watch(sig chan os.Signal, log io.Writer) {
 		fmt.Fprintf(log, "holdfast: upgrading: starting %s\n", os.Args[0])
 		if err := u.upg.Upgrade(); err != nil {
 			fmt.Fprintf(log, "holdfast: upgrade failed, still serving: %v\n", err)
-			continue
 		}
-		fmt.Fprintln(log, "holdfast: upgraded: the new process serves; this one drains")
 	}
 }
 
