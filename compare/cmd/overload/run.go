@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"holdfast/compare/internal/procstat"
 )
 
 // result is one scenario's figures.
@@ -186,16 +188,22 @@ func sample(ctx context.Context, s *server, res *result) <-chan struct{} {
 	pid := s.cmd.Process.Pid
 	go func() {
 		defer close(done)
-		start, cpu0 := time.Now(), cpuTicks(pid)
+		var proc procstat.Proc
+		start := time.Now()
+		cpu0, _ := proc.CPUTicks(pid)
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		for {
-			res.peakRSS = max(res.peakRSS, rss(pid))
+			if kib, err := proc.RSSKiB(pid); err == nil {
+				res.peakRSS = max(res.peakRSS, kib<<10)
+			}
 			if st, err := adminStats(s.admin); err == nil {
 				res.peakOpen = max(res.peakOpen, st.Open)
 				res.closed = st.Closed
 			}
-			res.cpuShare = float64(cpuTicks(pid)-cpu0) / 100 / time.Since(start).Seconds()
+			if ticks, err := proc.CPUTicks(pid); err == nil {
+				res.cpuShare = float64(ticks-cpu0) / procstat.TicksPerSecond / time.Since(start).Seconds()
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -220,29 +228,4 @@ func adminStats(admin string) (stats, error) {
 	}
 	defer resp.Body.Close()
 	return st, json.NewDecoder(resp.Body).Decode(&st)
-}
-
-// cpuTicks is process pid's user and system time in clock ticks (USER_HZ,
-// 100 on Linux).
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return utime + stime
-}
-
-// rss is process pid's resident memory in bytes.
-func rss(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
 }
