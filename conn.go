@@ -129,6 +129,31 @@ func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
 	return d, reason
 }
 
+// firstRequestGrace is how long after it was accepted a connection that
+// has not sent its first request is still awaited when the server shuts
+// down: its client connected to send one, and would not send it again on
+// a new connection if this one closed first (a client retries only on a
+// connection it had used).
+const firstRequestGrace = time.Second
+
+// firstRequestDue is, for a connection waiting for a request as the
+// server shuts down, until when (monotonic ns) to wait for its first
+// one — the grace, or its hold time if that ends sooner — and 0 to close
+// it now.
+func (c *conn) firstRequestDue(now int64) int64 {
+	if c.nreq.Load() > 0 {
+		return 0
+	}
+	due := c.created + int64(firstRequestGrace)
+	if hold, _ := c.idleDeadline(c.created); hold != 0 && hold < due {
+		due = hold
+	}
+	if due <= now {
+		return 0
+	}
+	return due
+}
+
 // closeAfter decides, as a response head is written, whether the
 // connection closes after it (RFC 9112 §9.3 and the Policy); reasonNone
 // keeps it.

@@ -44,3 +44,33 @@ func TestShutdownUnderLoad(t *testing.T) {
 		}
 	})
 }
+
+// A connection the server accepted just before it shut down, whose
+// request is on its way, is awaited a moment and answered (Connection:
+// close): its client would not send the request again on a new connection.
+// Kept connections that are idle close at once meanwhile.
+func TestShutdownAnswersFirstRequest(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		kept := make([]*client, 4)
+		for i := range kept {
+			kept[i] = ts.dial(t)
+			kept[i].get("/")
+		}
+		fresh := ts.dial(t)
+		waitStats(t, ts.Server, "five connections", func(st holdfast.Stats) bool { return st.ConnectionsAccepted == 5 })
+		shut := make(chan error, 1)
+		go func() { shut <- ts.Shutdown(context.Background()) }()
+		for _, c := range kept {
+			c.expectClosed()
+		}
+		fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp, _ := fresh.response("GET"); resp.StatusCode != 200 || !resp.Close {
+			t.Fatalf("the first request during shutdown: %d, close %v", resp.StatusCode, resp.Close)
+		}
+		fresh.expectClosed()
+		if err := <-shut; err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	})
+}

@@ -247,14 +247,19 @@ func (g *goroutineConn) idleEnded(n int, t time.Time) {
 }
 
 // beginHeadWait marks the start of a wait for a new request; it reports
-// false if the server is shutting down. The deadline is set under mu so
+// false if the server is shutting down (unless the connection is still
+// awaited for its first request: conn.firstRequestDue). The deadline is set under mu so
 // that wake and shed cannot be overtaken by it. A kept connection enters
 // its shard's idle list: it may be shed.
 func (g *goroutineConn) beginHeadWait(deadline int64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.srv.closing.Load() {
-		return false
+		due := g.firstRequestDue(monotime())
+		if due == 0 {
+			return false
+		}
+		deadline = due // not later than the hold time (firstRequestDue)
 	}
 	g.waitingHead = true
 	var t time.Time
@@ -344,14 +349,19 @@ func (g *goroutineConn) localAddr() net.Addr { return g.nc.LocalAddr() }
 
 func (g *goroutineConn) clock() (time.Time, int64) { return now() }
 
-// wake interrupts a connection waiting for a new request (Shutdown). It
-// works on the socket: the stream above it may be being set up.
+// wake interrupts a connection waiting for a new request (Shutdown), or
+// cuts its wait to the grace for a first request. It works on the socket: the stream above it may be being set up.
 func (g *goroutineConn) wake() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.waitingHead {
-		g.tcp.SetReadDeadline(aLongTimeAgo)
+	if !g.waitingHead {
+		return
 	}
+	if due := g.firstRequestDue(monotime()); due != 0 {
+		g.tcp.SetReadDeadline(epoch.Add(time.Duration(due))) // awaits its first request a moment
+		return
+	}
+	g.tcp.SetReadDeadline(aLongTimeAgo)
 }
 
 // abort closes the socket under a running connection (Close).

@@ -124,10 +124,7 @@ func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 	case st != nil:
 		l.startHandshake(c, st) // bounded by the handshake timeout, not the hold time
 	case l.stopping || l.srv.closing.Load():
-		// Accepted as the server closes: a request the client already
-		// sent is answered (Connection: close) rather than reset.
-		l.armIdle(c, now)
-		l.closeOrAnswer(c, CloseShutdown, now)
+		l.shutIdle(c, now) // accepted as the server closes: its request is still answered
 	default:
 		l.armIdle(c, now)
 	}

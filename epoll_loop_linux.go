@@ -458,9 +458,21 @@ func (l *loop) gather() gathered {
 func (l *loop) closeIdle(now int64) {
 	for _, c := range l.conns {
 		if c != nil && !c.busy && !c.lingering && c.ex == nil {
-			l.closeOrAnswer(c, CloseShutdown, now)
+			l.shutIdle(c, now)
 		}
 	}
+}
+
+// shutIdle closes a connection waiting for a request as the server shuts
+// down, unless it has not sent its first request yet: that one is awaited
+// a moment (conn.firstRequestDue), answered with Connection: close if it
+// comes, and closed at the deadline otherwise.
+func (l *loop) shutIdle(c *loopConn, now int64) {
+	if due := c.firstRequestDue(now); due != 0 {
+		l.setDeadline(c, due)
+		return
+	}
+	l.closeOrAnswer(c, CloseShutdown, now)
 }
 
 // expired handles a connection whose deadline passed.
