@@ -1,12 +1,11 @@
 package holdfast_test
 
 import (
-	"io"
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -90,11 +89,10 @@ func TestShedOldestIdleAtCap(t *testing.T) {
 func TestCapWaitsWhenNoneIdle(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {
 		started, release := make(chan struct{}, 2), make(chan struct{})
-		var log strings.Builder
-		var logMu sync.Mutex
+		log := &syncBuffer{}
 		ts := newServer(t, e, heldHandler(started, release), func(s *holdfast.Server) {
 			s.Policy.MaxConns = 2
-			s.ErrorLog = slog.New(slog.NewTextHandler(lockedWriter{&logMu, &log}, nil))
+			s.ErrorLog = slog.New(slog.NewTextHandler(log, nil))
 		})
 		busy := []*client{ts.dial(t), ts.dial(t)}
 		for _, c := range busy {
@@ -103,16 +101,10 @@ func TestCapWaitsWhenNoneIdle(t *testing.T) {
 		}
 		waiting := ts.dial(t)
 		waiting.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		for deadline := time.Now().Add(ioTimeout); ; time.Sleep(5 * time.Millisecond) {
-			logMu.Lock()
-			warned := strings.Contains(log.String(), "at the connection cap")
-			logMu.Unlock()
-			if warned {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("no warning at the cap")
-			}
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		defer cancel()
+		if !log.waitFor(ctx, "at the connection cap") {
+			t.Fatal("no warning at the cap")
 		}
 		if st := ts.Stats(); st.ConnectionsAccepted != 2 {
 			t.Fatalf("%d connections accepted at a cap of 2 with both busy", st.ConnectionsAccepted)
@@ -125,18 +117,6 @@ func TestCapWaitsWhenNoneIdle(t *testing.T) {
 			t.Fatalf("the waiting connection: %d %q", resp.StatusCode, body)
 		}
 	})
-}
-
-// lockedWriter is a writer shared by goroutines.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (lw lockedWriter) Write(p []byte) (int, error) {
-	lw.mu.Lock()
-	defer lw.mu.Unlock()
-	return lw.w.Write(p)
 }
 
 // Near the cap the hold time shrinks, and the Keep-Alive hint says so.
