@@ -30,6 +30,9 @@ type frontConfig struct {
 	policy                     holdfast.Policy
 	maxBody                    int64
 
+	upgradable bool   // upgrade.go
+	pidFile    string // upgrade.go
+
 	tlsCert, tlsKey     string // front_tls.go
 	tlsSelfSigned, noH2 bool
 }
@@ -52,6 +55,9 @@ func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	durationVar(fs, &p.MaxAge, "max-age", holdfast.DefaultMaxAge, "age after which a connection closes at its next response (0: no limit)")
 	numberVar(fs, &p.DrainLimit, "drain-limit", holdfast.DefaultDrainLimit, 0, "`BYTES` of a request body left unread by the handler that are read to keep the connection (0: close instead)")
 	numberVar(fs, &cfg.maxBody, "max-body", 0, 0, "largest request body accepted in `BYTES`, else 413 (0: no limit)")
+	numberVar(fs, &p.MaxConns, "max-conns", 0, 0, "open connections at most; at the cap the connection idle longest is closed for a new one, and near it idle connections are held less (0: no limit)")
+	numberVar(fs, &p.MaxConnsPerIP, "max-conns-per-ip", 0, 0, "open connections of one client address at most; more are answered 429 (0: no limit)")
+	numberVar(fs, &p.MinBodyRate, "min-body-rate", 0, 0, "least rate of a request body in `BYTES` per second after its first second, else 408 (0: no minimum)")
 	fs.BoolVar(&cfg.noKeepAlive, "no-keepalive", false, "short connections: every response closes its connection")
 	fs.BoolVar(&cfg.noAdvertise, "no-keepalive-header", false, "do not send Keep-Alive: timeout=, max= hints")
 	fs.BoolVar(&cfg.noTCPKeepAlive, "no-tcp-keepalive", false, "do not send TCP keepalive probes")
@@ -61,6 +67,8 @@ func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	durationVar(fs, &p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
 	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
 	positiveDurationVar(fs, &cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	fs.BoolVar(&cfg.upgradable, "upgradable", false, "on SIGUSR2, start this binary again with the same arguments, hand it the listening sockets, then drain and exit (Unix)")
+	fs.StringVar(&cfg.pidFile, "pid-file", "", "write the serving process's ID to `FILE` once it serves (after an upgrade, the new one's)")
 	tlsFlags(fs, cfg)
 }
 
@@ -162,13 +170,18 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 	if err := setupTLS(cfg, srv, log); err != nil {
 		return err
 	}
-	l, err := holdfast.Listen(cfg.listen)
+	up, err := startUpgrades(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	l, err := up.listen(cfg.listen)
 	if err != nil {
 		return err
 	}
 	var adminSrv *holdfast.Server
 	if cfg.admin != "" {
-		if adminSrv, err = startAdmin(cfg.admin, srv, started, run, log); err != nil {
+		if adminSrv, err = startAdmin(up, cfg.admin, srv, started, run, log); err != nil {
 			l.Close()
 			return err
 		}
@@ -178,10 +191,15 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 
 	errc := make(chan error, 1)
 	go func() { errc <- serveListener(cfg, srv, l) }()
+	if err := up.ready(); err != nil {
+		fmt.Fprintf(log, "holdfast: %v\n", err)
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-up.exit():
+		fmt.Fprintln(log, "holdfast: upgraded: the new process serves; this one drains")
 	}
 	fmt.Fprintln(log, "holdfast: draining connections")
 	dctx, cancel := context.WithTimeout(context.Background(), cfg.drainTimeout)
@@ -219,8 +237,8 @@ func limitText(d time.Duration) string {
 	return d.String()
 }
 
-func startAdmin(addr string, srv *holdfast.Server, started time.Time, run frontRun, log io.Writer) (*holdfast.Server, error) {
-	l, err := holdfast.Listen(addr)
+func startAdmin(up *upgrades, addr string, srv *holdfast.Server, started time.Time, run frontRun, log io.Writer) (*holdfast.Server, error) {
+	l, err := up.listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("--admin: %w", err)
 	}

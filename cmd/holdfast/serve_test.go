@@ -50,7 +50,14 @@ func (c *child) log() string {
 // once it says where it serves.
 func startCommand(t *testing.T, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...)}
+	return startChild(t, exec.Command(os.Args[0], args...))
+}
+
+// startChild runs cmd, which runs this binary as holdfast (perhaps under
+// a wrapper such as prlimit), and returns it once it says where it serves.
+func startChild(t *testing.T, cmd *exec.Cmd) *child {
+	t.Helper()
+	c := &child{cmd: cmd}
 	c.cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
