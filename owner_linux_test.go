@@ -100,6 +100,13 @@ func waitTakenOver(t *testing.T, c *loopConn) {
 // serveOne serves one request with h on the epoll engine.
 func serveOne(t *testing.T, h http.Handler) {
 	t.Helper()
+	serveRequests(t, h, 1)
+}
+
+// serveRequests serves n requests with h on the epoll engine, one after
+// another on one connection.
+func serveRequests(t *testing.T, h http.Handler, n int) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -117,12 +124,15 @@ func serveOne(t *testing.T, h http.Handler) {
 	}
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := nc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-		t.Fatal(err)
+	br := bufio.NewReader(nc)
+	for range n {
+		if _, err := nc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 }

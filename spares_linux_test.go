@@ -1,12 +1,8 @@
 package holdfast
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // A goroutine that lost its loop to a takeover, its request done, runs
@@ -16,39 +12,11 @@ import (
 func TestTakeoverReusesGoroutines(t *testing.T) {
 	const requests = 100
 	handlers := make(chan uint64, requests)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serveRequests(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Offload(w)
 		handlers <- goroutineID()
 		w.Write([]byte("ok"))
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{Handler: h, Engine: EngineEpoll}
-	errc := make(chan error, 1)
-	go func() { errc <- s.Serve(ln) }()
-	defer func() {
-		s.Close()
-		<-errc
-	}()
-	nc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(nc)
-	for i := range requests {
-		if _, err := fmt.Fprintf(nc, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-	}
+	}), requests)
 	ids := map[uint64]bool{}
 	for range requests {
 		ids[<-handlers] = true
