@@ -2,6 +2,7 @@ package holdfast
 
 import (
 	"io"
+	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -301,6 +302,7 @@ func (l *loop) dispatch(c *loopConn, headLen int) {
 // like any serving goroutine and returns, up to runLoops, where it waits
 // as a spare for the next takeover.
 func (l *loop) serveInline(c *loopConn, headLen int) {
+	turn := l.turn.Load()
 	seq := l.inlineSeq.Add(1)
 	c.ex.inlineSeq = seq
 	l.eng.kickMonitor()
@@ -313,9 +315,21 @@ func (l *loop) serveInline(c *loopConn, headLen int) {
 		// the engine's spares (runLoops), touching nothing of the loop.
 		c.offloadDone()
 		l.post(loopMsg{kind: kind, c: c})
+		l.awaitTurn(turn)
 		return
 	}
 	l.apply(c, kind, l.mono(), true)
+}
+
+// awaitTurn returns once the loop's turn has moved on from turn, in a
+// goroutine whose inline run another ended: the monitor ends the run (its
+// compare-and-swap) a moment before it takes the loop over and moves the
+// turn on, and until then the goroutine returning to run would take
+// itself for the loop's still.
+func (l *loop) awaitTurn(turn uint64) {
+	for l.turn.Load() == turn {
+		runtime.Gosched()
+	}
 }
 
 // detach is called by a handler running inline (run seq) that must wait: a
