@@ -110,7 +110,7 @@ func (c *conn) info(now int64) ConnInfo {
 // 0 for never), and the reason the connection closes then: the hold time,
 // or the age cap if it comes first.
 func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
-	pol := &c.srv.pol
+	pol := c.srv.pol()
 	var d int64
 	reason := CloseIdleTimeout
 	if pol.idleTimeout > 0 {
@@ -128,7 +128,7 @@ func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
 // connection closes after it (RFC 9112 §9.3 and the Policy); reasonNone
 // keeps it.
 func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseReason {
-	pol := &c.srv.pol
+	pol := c.srv.pol()
 	switch {
 	case !pol.keepAlive:
 		return CloseKeepAliveOff
@@ -159,7 +159,7 @@ func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 		timeout = int(time.Duration(d-now) / time.Second)
 	}
 	remaining = -1
-	if max := c.srv.pol.maxRequests; max > 0 {
+	if max := c.srv.pol().maxRequests; max > 0 {
 		remaining = max - int(c.nreq.Load())
 	}
 	return timeout, remaining

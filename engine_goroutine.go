@@ -73,7 +73,7 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 func (g *goroutineConn) serve() {
 	c := &g.conn
 	defer g.finish()
-	if err := sockopt.Apply(g.tcp, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+	if err := sockopt.Apply(g.tcp, c.srv.pol().sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
@@ -130,7 +130,7 @@ func (g *goroutineConn) readHead() (int, bool) {
 // idle wait, bounded by the hold time; once a head has started, the header
 // timeout bounds it.
 func (g *goroutineConn) fillHead(hw *headWait) bool {
-	c, ex, pol := &g.conn, g.ex, &g.srv.pol
+	c, ex, pol := &g.conn, g.ex, g.srv.pol()
 	if c.flush() != nil {
 		return false
 	}
@@ -214,14 +214,14 @@ func (g *goroutineConn) endHeadWait() {
 // The wire.
 
 func (g *goroutineConn) readBody(p []byte) (int, error) {
-	if d := g.srv.pol.bodyTimeout; d > 0 {
+	if d := g.srv.pol().bodyTimeout; d > 0 {
 		g.nc.SetReadDeadline(time.Now().Add(d))
 	}
 	return g.nc.Read(p)
 }
 
 func (g *goroutineConn) write(p []byte) (int, error) {
-	if d := g.srv.pol.sendTimeout; d > 0 {
+	if d := g.srv.pol().sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
 	n, err := g.nc.Write(p)
@@ -229,7 +229,7 @@ func (g *goroutineConn) write(p []byte) (int, error) {
 }
 
 func (g *goroutineConn) writev(a, b []byte) (int64, error) {
-	if d := g.srv.pol.sendTimeout; d > 0 {
+	if d := g.srv.pol().sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
 	bufs := net.Buffers{a, b}

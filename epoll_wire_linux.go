@@ -108,7 +108,7 @@ func (c *loopConn) readBody(p []byte) (int, error) {
 		case err != unix.EAGAIN:
 			return 0, os.NewSyscallError("read", err)
 		}
-		if err := c.wait(readReady, c.srv.pol.bodyTimeout); err != nil {
+		if err := c.wait(readReady, c.srv.pol().bodyTimeout); err != nil {
 			return 0, err
 		}
 	}
@@ -131,7 +131,7 @@ func (c *loopConn) write(p []byte) (int, error) {
 		if err := c.watchOut(); err != nil {
 			return total, err
 		}
-		if err := c.wait(writeReady, c.srv.pol.sendTimeout); err != nil {
+		if err := c.wait(writeReady, c.srv.pol().sendTimeout); err != nil {
 			return total, err
 		}
 	}
