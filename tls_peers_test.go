@@ -3,9 +3,9 @@ package holdfast_test
 import (
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,33 +86,93 @@ func TestTLSOpenSSLSuites(t *testing.T) {
 // the server must take the client's new key and send its own KeyUpdate
 // before the second response.
 func TestTLSKeyUpdate(t *testing.T) {
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skipf("openssl not installed: %v", err)
+	}
 	run(t, func(t *testing.T, e holdfast.Engine) {
 		ts := newTLSServer(t, e, carrier)
-		// s_client reads its "K" command only from a read of its own, and
-		// only while it stops at the end of its input: its input is a
-		// pipe this test writes to in steps and closes at the end.
-		stdin, feed, err := os.Pipe()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, path, "s_client", "-quiet", "-no_ign_eof",
+			"-connect", ts.addr, "-servername", "localhost", "-tls1_3")
+		cmd.WaitDelay = 5 * time.Second
+		feed, err := cmd.StdinPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer stdin.Close()
-		defer feed.Close()
-		fed := make(chan struct{})
-		defer func() { <-fed }()
-		go func() {
-			defer close(fed)
-			for _, step := range []string{"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n", "K\n", "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"} {
-				io.WriteString(feed, step)
-				time.Sleep(300 * time.Millisecond)
-			}
-		}()
-		out, verbose := peer(t, stdin, "openssl", "s_client", "-quiet", "-no_ign_eof",
-			"-connect", ts.addr, "-servername", "localhost", "-tls1_3")
-		if n := strings.Count(out, "HTTP/1.1 200 OK"); n != 2 || !strings.Contains(verbose, "KEYUPDATE") {
+		out, verbose := newWatchedOutput(), newWatchedOutput()
+		cmd.Stdout, cmd.Stderr = out, verbose
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// s_client takes "K" as a command only when a read of its input
+		// returns that line alone: each step is written once s_client has
+		// shown that it consumed the one before.
+		io.WriteString(feed, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+		firstAnswered := out.waitFor(ctx, "HTTP/1.1 200 OK")
+		if firstAnswered {
+			io.WriteString(feed, "K\n")
+		}
+		if firstAnswered && verbose.waitFor(ctx, "KEYUPDATE") {
+			io.WriteString(feed, "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		}
+		if !firstAnswered || !strings.Contains(verbose.String(), "KEYUPDATE") {
+			feed.Close()
+		}
+		// s_client ends when the server closes the connection after the
+		// second answer; an end of its input before that would end it early.
+		cmd.Wait()
+		feed.Close()
+		if n := strings.Count(out.String(), "HTTP/1.1 200 OK"); n != 2 || !strings.Contains(verbose.String(), "KEYUPDATE") {
 			t.Fatalf("%d responses, want 2 around a KEYUPDATE:\n%s\n%s", n, out, verbose)
 		}
-		if e == holdfast.EngineEpoll && strings.Count(out, "records") != 2 {
+		if e == holdfast.EngineEpoll && strings.Count(out.String(), "records") != 2 {
 			t.Fatalf("the record layer did not carry both requests:\n%s", out)
 		}
 	})
+}
+
+// watchedOutput collects a program's output and lets a test wait until it
+// shows a given text.
+type watchedOutput struct {
+	mu      sync.Mutex
+	text    strings.Builder // guarded by mu
+	changed chan struct{}   // guarded by mu; closed and replaced on each write
+}
+
+func newWatchedOutput() *watchedOutput {
+	return &watchedOutput{changed: make(chan struct{})}
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.text.Write(p)
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return len(p), nil
+}
+
+func (w *watchedOutput) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.text.String()
+}
+
+// waitFor reports whether the output showed want before ctx ended.
+func (w *watchedOutput) waitFor(ctx context.Context, want string) bool {
+	for {
+		w.mu.Lock()
+		found, changed := strings.Contains(w.text.String(), want), w.changed
+		w.mu.Unlock()
+		if found {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return false
+		}
+	}
 }

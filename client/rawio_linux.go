@@ -22,6 +22,13 @@ import (
 // callback runs, and an answer to a write made from the callback cannot
 // come before that; so the callback writes, has the poller wait, and reads.
 //
+// What the server sent unasked before the read was prepared is forgotten
+// the same way: the FIN of a server that closed the idle connection, which
+// may be the last thing it ever sends (a server that half-closes and reads
+// on, lingering, sends no reset when the request arrives). So the callback
+// first looks at the socket (see sendStep), and when it holds anything, it
+// reads at once instead of waiting for a wakeup that will not come.
+//
 // When the socket takes only part of the request (a full send buffer),
 // the rest goes through nc.Write and the answer through fill, as usual.
 // An error of the first read is kept in c.pending for the next fill, so
@@ -68,33 +75,73 @@ func (c *persistConn) flushAwait() error {
 	return nil
 }
 
-// sendStep is flushAwait's RawConn callback, made once per connection: on
-// its first calls it writes c.wbuf, then it reads. It returns false to
-// have the poller wait for the socket to be readable. It calls the syscall
-// package, as net.Conn does, whose race-detector annotations order a
-// write on one socket before the read that sees it on another.
+// sendStep is flushAwait's RawConn callback, made once per connection. Its
+// first call looks at the socket, then writes c.wbuf; the calls after that
+// read. It returns false to have the poller wait for the socket to be
+// readable. It calls the syscall package, as net.Conn does, whose
+// race-detector annotations order a write on one socket before the read
+// that sees it on another.
+//
+// The look is peekFD's (a recv of one byte with MSG_PEEK): it finds the
+// server's FIN or a reset that arrived before the read was prepared,
+// whether or not the check before reuse ran, and however long ago it ran.
+// A FIN or a reset is the exchange's answer: the request is not written
+// (the server will read nothing, or the reset says it is gone), and the
+// read's result, EOF or the error, goes to the caller as if a read after
+// the write had returned it: on a reused connection, the reuse race. Bytes
+// the server sent unasked do not stop the write (they may be the 100 that
+// a held-back body waited for), and are read right after it.
 func (c *persistConn) sendStep(fd uintptr) bool {
-	if !c.sendDone {
-		for c.sendOff < len(c.wbuf) {
-			n, err := syscall.Write(int(fd), c.wbuf[c.sendOff:])
-			if n > 0 {
-				c.sendOff += n
-			}
-			switch {
-			case err == unix.EINTR:
-			case err == unix.EAGAIN:
-				return true // a full send buffer: flushAwait writes the rest
-			case err != nil:
-				c.sendErr = toErrno(err)
-				return true
-			case n <= 0:
-				c.sendErr = unix.EIO
-				return true
-			}
-		}
+	if c.sendDone {
+		return c.recvStep(fd)
+	}
+	c.peekFD(fd)
+	switch {
+	case c.peekErr == unix.EAGAIN: // nothing: the answer will wake the wait
+	case c.peekErr != nil:
+		c.sendDone, c.recvErr = true, toErrno(c.peekErr)
+		return true
+	case c.peekN == 0: // the FIN: recvN 0 is EOF
 		c.sendDone = true
+		return true
+	}
+	if !c.sendAll(fd) {
+		return true
+	}
+	c.sendDone = true
+	if c.peekErr == unix.EAGAIN {
 		return false
 	}
+	return c.recvStep(fd) // bytes already there: no wakeup will say so
+}
+
+// sendAll writes what is left of c.wbuf. It reports false when it stopped
+// early: on an error (in c.sendErr), or on a full send buffer, for
+// flushAwait to write the rest.
+func (c *persistConn) sendAll(fd uintptr) bool {
+	for c.sendOff < len(c.wbuf) {
+		n, err := syscall.Write(int(fd), c.wbuf[c.sendOff:])
+		if n > 0 {
+			c.sendOff += n
+		}
+		switch {
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			return false
+		case err != nil:
+			c.sendErr = toErrno(err)
+			return false
+		case n <= 0:
+			c.sendErr = unix.EIO
+			return false
+		}
+	}
+	return true
+}
+
+// recvStep reads the answer's first bytes into the input buffer; false:
+// nothing yet, wait.
+func (c *persistConn) recvStep(fd uintptr) bool {
 	for {
 		n, err := syscall.Read(int(fd), c.in.Buf[c.in.End:])
 		switch {
