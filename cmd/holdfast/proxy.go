@@ -102,10 +102,19 @@ func parseProxyArgs(args []string) (*proxyConfig, error) {
 	case len(cfg.upstreams) == 0:
 		return nil, errors.New("--upstream is required")
 	}
-	if cfg.proxy.Balance, err = proxy.ParseBalance(cfg.balance); err != nil {
-		return nil, fmt.Errorf("--balance %s: want random-two, round-robin or least-requests", cfg.balance)
+	if err := cfg.parseBalance(); err != nil {
+		return nil, err
 	}
 	return cfg, cfg.check()
+}
+
+// parseBalance sets the balancing mode --balance names.
+func (cfg *proxyConfig) parseBalance() error {
+	var err error
+	if cfg.proxy.Balance, err = proxy.ParseBalance(cfg.balance); err != nil {
+		return fmt.Errorf("--balance %s: want random-two, round-robin or least-requests", cfg.balance)
+	}
+	return nil
 }
 
 // proxyConfigOf is the proxy.Config the flags describe: on the command
