@@ -46,16 +46,10 @@ func startListener(lp *listenerPlan, rt *router, logs *serveLogs, log io.Writer)
 	}
 	ll.addr = l.Addr()
 	go func() { ll.served <- serveListener(&ll.front, srv, l) }()
-	fmt.Fprintln(log, servingLine(routesText(len(lp.spec.Routes)), &ll.front, srv, ll.addr))
+	fmt.Fprintln(log, servingLine(count(len(lp.spec.Routes), "route"), &ll.front, srv, ll.addr))
 	return ll, nil
 }
 
-func routesText(n int) string {
-	if n == 1 {
-		return "1 route"
-	}
-	return fmt.Sprintf("%d routes", n)
-}
 
 // serveHTTP answers with the routes in force as the request arrives.
 func (ll *liveListener) serveHTTP(w http.ResponseWriter, r *http.Request) {

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -73,6 +75,9 @@ func (d *decoder) syntaxError(err error) error {
 
 // joined is the decoder's errors as one, one per line.
 func (d *decoder) joined() error {
+	slices.SortStableFunc(d.errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+	})
 	errs := make([]error, 0, len(d.errs)+1)
 	for _, e := range d.errs[:min(len(d.errs), maxErrors)] {
 		errs = append(errs, e)
