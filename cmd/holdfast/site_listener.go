@@ -50,7 +50,6 @@ func startListener(lp *listenerPlan, rt *router, logs *serveLogs, log io.Writer)
 	return ll, nil
 }
 
-
 // serveHTTP answers with the routes in force as the request arrives.
 func (ll *liveListener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ll.routes.Load().ServeHTTP(w, r)
