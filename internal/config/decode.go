@@ -68,10 +68,21 @@ func (d *decoder) resolve(n ast.Node, path string) ast.Node {
 	return n
 }
 
+// resolved is resolve's node, and whether resolve reported an error
+// (then the node is nil, and nothing more need be said of it).
+func (d *decoder) resolved(n ast.Node, path string) (ast.Node, bool) {
+	before := len(d.errs)
+	n = d.resolve(n, path)
+	return n, n == nil && len(d.errs) > before
+}
+
 // mapping returns the pairs of a mapping, in order. It reports a value
 // that is not a mapping, a key given twice and a merge key.
 func (d *decoder) mapping(n ast.Node, path, what string, keyAt Pos) []pair {
-	n = d.resolve(n, path)
+	n, reported := d.resolved(n, path)
+	if reported {
+		return nil
+	}
 	if n == nil {
 		d.fail(keyAt, path, ErrMissing, "expected %s (a mapping of keys to values), got nothing", what)
 		return nil
@@ -110,7 +121,10 @@ func keyText(k ast.MapKeyNode) string {
 
 // sequence returns the items of a sequence, each with its path.
 func (d *decoder) sequence(n ast.Node, path, what string, keyAt Pos) []ast.Node {
-	n = d.resolve(n, path)
+	n, reported := d.resolved(n, path)
+	if reported {
+		return nil
+	}
 	if n == nil {
 		d.fail(keyAt, path, ErrMissing, "expected a list of %s, got nothing", what)
 		return nil
@@ -126,7 +140,10 @@ func (d *decoder) sequence(n ast.Node, path, what string, keyAt Pos) []ast.Node 
 // scalar returns a scalar's text as the file wrote it (a quoted string
 // without its quotes) and whether it was written as a string.
 func (d *decoder) scalar(p pair, expected string) (text string, isString bool, ok bool) {
-	n := d.resolve(p.value, p.path)
+	n, reported := d.resolved(p.value, p.path)
+	if reported {
+		return "", false, false
+	}
 	switch v := n.(type) {
 	case nil:
 		d.fail(p.keyAt, p.path, ErrMissing, "expected %s, got nothing", expected)
@@ -173,12 +190,13 @@ func (d *decoder) unknownKey(p pair, what string, known []string) {
 }
 
 // closest is the known key nearest to name, if it is near: the same with
-// "_" for "-" or other case, or within two edits.
+// "_" for "-", in other case or with the "upstream-" of proxy's flags, or
+// within two edits.
 func closest(name string, known []string) string {
 	norm := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
 	best, bestDist := "", 3
 	for _, k := range known {
-		if k == norm {
+		if k == norm || k == strings.TrimPrefix(norm, "upstream-") {
 			return k
 		}
 		if dist := editDistance(norm, k); dist < bestDist {
