@@ -33,8 +33,9 @@ func TestMain(m *testing.M) {
 // child is holdfast running as a child process.
 type child struct {
 	cmd   *exec.Cmd
-	url   string // where it serves
-	admin string // the admin listener's URL, when --admin was given
+	url   string   // where it serves (the first listener)
+	urls  []string // every listener's URL, in the order it said them
+	admin string   // the admin listener's URL, when --admin was given
 
 	mu     sync.Mutex
 	stderr bytes.Buffer // guarded by mu
@@ -49,6 +50,13 @@ func (c *child) log() string {
 // startCommand runs holdfast with args as a child process and returns it
 // once it says where it serves.
 func startCommand(t *testing.T, args ...string) *child {
+	t.Helper()
+	return startChild(t, "holdfast: serving", args...)
+}
+
+// startChild runs holdfast with args as a child process and returns it
+// once it writes a line that starts with ready.
+func startChild(t *testing.T, ready string, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(os.Args[0], args...)}
 	c.cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
@@ -72,19 +80,24 @@ func startCommand(t *testing.T, args ...string) *child {
 		case m != nil && strings.Contains(line, "admin on"):
 			c.admin = m[1]
 		case m != nil && strings.Contains(line, "serving"):
-			c.url = m[1]
-			go func() {
-				for sc.Scan() {
-					c.mu.Lock()
-					c.stderr.WriteString(sc.Text() + "\n")
-					c.mu.Unlock()
-				}
-			}()
+			c.urls = append(c.urls, m[1])
+			c.url = c.urls[0]
+		}
+		if strings.HasPrefix(line, ready) {
+			go c.keepReading(sc)
 			return c
 		}
 	}
 	t.Fatalf("holdfast did not start:\n%s", c.log())
 	return nil
+}
+
+func (c *child) keepReading(sc *bufio.Scanner) {
+	for sc.Scan() {
+		c.mu.Lock()
+		c.stderr.WriteString(sc.Text() + "\n")
+		c.mu.Unlock()
+	}
 }
 
 func curl(t *testing.T, urls ...string) string {

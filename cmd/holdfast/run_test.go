@@ -1,0 +1,276 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"holdfast"
+)
+
+// siteDir makes a directory with the static directories the tests' files
+// route to: one/a.txt says "one", two/a.txt "two", two/b.txt "bee".
+func siteDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range map[string]string{"one/a.txt": "one", "two/a.txt": "two", "two/b.txt": "bee"} {
+		path := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// writeConfig writes text as dir/holdfast.yaml and returns its path.
+func writeConfig(t *testing.T, dir, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, "holdfast.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startRun runs holdfast run -c path and returns it once it runs.
+func startRun(t *testing.T, path string) *child {
+	t.Helper()
+	return startChild(t, "holdfast: running", "run", "-c", path)
+}
+
+// waitLog waits until the child's log has said text n times in all.
+func (c *child) waitLog(t *testing.T, text string, n int) {
+	t.Helper()
+	for range 1000 {
+		if strings.Count(c.log(), text) >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the log never said %q %d times:\n%s", text, n, c.log())
+}
+
+// hup sends SIGHUP and waits for the reload's line, or its refusal.
+func (c *child) hup(t *testing.T, want string) {
+	t.Helper()
+	n := strings.Count(c.log(), want)
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	c.waitLog(t, want, n+1)
+}
+
+// holdfast check: exit 0 and a summary for a good file; exit 1 and each
+// error on a line of its own, with its position, for a bad one; exit 2
+// for a command line that cannot run.
+func TestCheckCommand(t *testing.T) {
+	dir := siteDir(t)
+	good := writeConfig(t, dir, "listeners:\n  - listen: 127.0.0.1:0\n    routes:\n      - static: one\n")
+	if code, out, errs := dispatchArgs("check", "-c", good); code != 0 || out != good+": ok (1 listener, 1 route, 0 upstream groups)\n" || errs != "" {
+		t.Errorf("good file: exit %d, %q, %q", code, out, errs)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("listeners:\n  - listen: 127.0.0.1:0\n    idle-timeout: soon\n    routes:\n      - upstream: app\n"), 0o644)
+	code, out, errs := dispatchArgs("check", "-c", bad)
+	want := []string{
+		"holdfast check: " + bad + `:3:19: listeners[0].idle-timeout: "soon"; expected a duration`,
+		"holdfast check: " + bad + `:5:19: listeners[0].routes[0].upstream: no upstream group "app"`,
+	}
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	if code != 1 || out != "" || len(lines) != 2 || !strings.HasPrefix(lines[0], want[0]) || !strings.HasPrefix(lines[1], want[1]) {
+		t.Errorf("bad file: exit %d, stdout %q, stderr:\n%s\nwant lines starting:\n%s", code, out, errs, strings.Join(want, "\n"))
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"check", "-c", filepath.Join(dir, "none.yaml")}, 1, "none.yaml: no such file or directory"},
+		{[]string{"check", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"check", "--bogus"}, 2, "unknown flag --bogus"},
+		{[]string{"run", "-c", bad}, 1, `:3:19: listeners[0].idle-timeout`},
+		{[]string{"reload", "-c", good}, 1, "has no pid-file"},
+	} {
+		code, _, stderr := dispatchArgs(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d saying %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}
+
+// The example in deploy/ serves what it says: its static page, its API
+// through the upstream group, its redirect by host; and check finds it
+// good.
+func TestExampleFileServes(t *testing.T) {
+	example, err := os.ReadFile("../../deploy/holdfast.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := dispatchArgs("check", "-c", "../../deploy/holdfast.yaml"); code != 0 {
+		t.Fatalf("check: %d %s %s", code, out, errs)
+	}
+	upstream := startUpstream(t)
+	dir := t.TempDir()
+	os.CopyFS(filepath.Join(dir, "www"), os.DirFS("../../deploy/www"))
+	text := strings.NewReplacer("127.0.0.1:8080", "127.0.0.1:0", "127.0.0.1:9090", "127.0.0.1:0",
+		"http://127.0.0.1:9001", upstream, "http://127.0.0.1:9002", upstream,
+		"/tmp/holdfast.pid", filepath.Join(dir, "holdfast.pid")).Replace(string(example))
+	c := startRun(t, writeConfig(t, dir, text))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer client.CloseIdleConnections()
+	if page := fetch(t, client, c.url+"/"); !strings.Contains(page, "Served by holdfast run") {
+		t.Errorf("/: %q", page)
+	}
+	if got := fetch(t, client, c.url+"/api/users?id=1"); got != "upstream saw /api/users?id=1" {
+		t.Errorf("/api/: %q", got)
+	}
+	req, _ := http.NewRequest("GET", c.url+"/some/page?x=1", nil)
+	req.Host = "old.example.com"
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 301 || resp.Header.Get("Location") != "https://example.com/some/page?x=1" {
+		t.Errorf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got := fetch(t, client, c.admin+"/ready"); got != "ready\n" {
+		t.Errorf("/ready: %q", got)
+	}
+	c.terminate(t)
+}
+
+// startUpstream serves "upstream saw PATH?QUERY" and returns its URL.
+func startUpstream(t *testing.T) string {
+	t.Helper()
+	upstream := &holdfast.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "upstream saw "+r.URL.RequestURI())
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go upstream.Serve(l)
+	t.Cleanup(func() { upstream.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// A file that is wrong changes nothing: the error is logged with its
+// position, and the running routes keep answering; so does a file that
+// changes what only a restart can. holdfast reload finds the process by
+// the pid-file.
+func TestBadReloadKeepsConfig(t *testing.T) {
+	dir := siteDir(t)
+	head := "pid-file: holdfast.pid\nlisteners:\n  - listen: 127.0.0.1:0\n    engine: goroutine\n"
+	path := writeConfig(t, dir, head+"    routes:\n      - static: one\n")
+	c := startRun(t, path)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	for _, tc := range []struct{ file, says string }{
+		{head + "    routes:\n      - static: nowhere\n", path + ":6:17: listeners[0].routes[0].static: nowhere: no such file or directory"},
+		{head + "    idle-timeout: -1s\n    routes:\n      - static: two\n", path + `:5:19: listeners[0].idle-timeout: \"-1s\": negative`},
+		{strings.Replace(head, "goroutine", "epoll", 1) + "    routes:\n      - static: two\n", path + ":4:13: listeners[0].engine: engine changes only when holdfast restarts"},
+	} {
+		writeConfig(t, dir, tc.file)
+		c.hup(t, "reload refused")
+		if !strings.Contains(c.log(), tc.says) {
+			t.Errorf("the log does not say %q:\n%s", tc.says, c.log())
+		}
+		if got := fetch(t, client, c.url+"/a.txt"); got != "one" {
+			t.Errorf("after a refused reload: %q", got)
+		}
+	}
+	writeConfig(t, dir, head+"    routes:\n      - static: two\n")
+	if code, out, errs := dispatchArgs("reload", "-c", path); code != 0 || !strings.Contains(out, "sent SIGHUP to") {
+		t.Fatalf("holdfast reload: %d %q %q", code, out, errs)
+	}
+	c.waitLog(t, "holdfast: reloaded", 1)
+	if got := fetch(t, client, c.url+"/a.txt"); got != "two" {
+		t.Errorf("after holdfast reload: %q", got)
+	}
+	c.terminate(t)
+	if _, err := os.Stat(filepath.Join(dir, "holdfast.pid")); !os.IsNotExist(err) {
+		t.Errorf("the pid-file is still there after the exit: %v", err)
+	}
+}
+
+// SIGTERM: /ready answers 503 through the drain-delay while the listeners
+// still serve, /live 200; then holdfast drains and exits 0.
+func TestRunReadyThenDraining(t *testing.T) {
+	dir := siteDir(t)
+	path := writeConfig(t, dir, "admin: 127.0.0.1:0\ndrain-delay: 3s\nlisteners:\n  - listen: 127.0.0.1:0\n    routes:\n      - static: one\n")
+	c := startRun(t, path)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	if got := fetch(t, client, c.admin+"/ready"); got != "ready\n" {
+		t.Fatalf("/ready: %q", got)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.waitLog(t, "holdfast: not ready", 1)
+	resp, err := client.Get(c.admin + "/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/ready while draining: %d", resp.StatusCode)
+	}
+	fetch(t, client, c.admin+"/live")
+	if got := fetch(t, client, c.url+"/a.txt"); got != "one" {
+		t.Errorf("the listener during drain-delay: %q", got)
+	}
+	client.CloseIdleConnections()
+	if err := c.cmd.Wait(); err != nil || !strings.Contains(c.log(), "holdfast: stopped") {
+		t.Fatalf("exit: %v\n%s", err, c.log())
+	}
+}
+
+// keepAliveHint is the timeout= of a response's Keep-Alive field.
+func keepAliveHint(resp *http.Response) string {
+	m := regexp.MustCompile(`timeout=(\d+)`).FindStringSubmatch(resp.Header.Get("Keep-Alive"))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// A reload under keep-alive load: connections opened before it carry
+// requests after it, none fails, the new route answers on them, and their
+// responses carry the new policy's Keep-Alive hint. On both engines.
+func TestReloadUnderKeepAlive(t *testing.T) {
+	for _, engine := range []string{"goroutine", "epoll"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			dir := siteDir(t)
+			head := "listeners:\n  - listen: 127.0.0.1:0\n    engine: " + engine + "\n"
+			path := writeConfig(t, dir, head+"    idle-timeout: 75s\n    routes:\n      - static: one\n")
+			c := startRun(t, path)
+			load := startKeepAliveLoad(t, c.url+"/a.txt", 4)
+			load.waitRequests(t, 20)
+			writeConfig(t, dir, head+"    idle-timeout: 33s\n    routes:\n      - static: one\n      - path: /new/\n        static: two\n")
+			c.hup(t, "holdfast: reloaded")
+			before := load.connections()
+			load.waitRequests(t, load.total()+40)
+			res := load.stop()
+			if res.failures > 0 || res.requests == 0 {
+				t.Fatalf("%d of %d requests failed; first: %v", res.failures, res.requests, res.first)
+			}
+			for i, w := range load.workers {
+				resp, conn := w.get(c.url + "/new/b.txt")
+				if resp.body != "bee" || conn != before[i] || resp.hint != "33" {
+					t.Errorf("worker %d after the reload: %q on %s (before: %s), Keep-Alive timeout=%s", i, resp.body, conn, before[i], resp.hint)
+				}
+			}
+			if res.newConns > 0 {
+				t.Errorf("%d connections opened after the reload: the old ones were dropped", res.newConns)
+			}
+			c.terminate(t)
+		})
+	}
+}
