@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +15,9 @@ import (
 
 // keepAliveLoad is a few clients, each on one kept-alive connection of
 // its own, sending requests one after another until stopped, or until a
-// bound on their number or time.
+// bound on their number or time. Every other request is a POST with a
+// body, which net/http never sends again on a fresh connection once it
+// was written: a connection closed under a request shows as a failure.
 type keepAliveLoad struct {
 	workers []*loadWorker
 	stopped atomic.Bool
@@ -58,13 +62,17 @@ func startKeepAliveLoad(t *testing.T, url string, workers int) *keepAliveLoad {
 func (w *loadWorker) run(url string, stopped *atomic.Bool) {
 	deadline := time.Now().Add(loadMaxTime)
 	for i := 0; i < loadMaxRequests && !stopped.Load() && time.Now().Before(deadline); i++ {
-		resp, _ := w.get(url)
+		method := "GET"
+		if i%2 == 1 {
+			method = "POST"
+		}
+		resp, _ := w.send(method, url)
 		w.mu.Lock()
 		w.requests++
 		if resp.err != nil || resp.status != 200 {
 			w.failures++
 			if w.first == nil {
-				w.first = resp.err
+				w.first = fmt.Errorf("%s %s: status %d, %v", method, url, resp.status, resp.err)
 			}
 		}
 		w.mu.Unlock()
@@ -79,8 +87,11 @@ type answer struct {
 	err    error
 }
 
-// get sends one request and says on which connection it went.
-func (w *loadWorker) get(url string) (answer, string) {
+// get sends a GET and says on which connection it went.
+func (w *loadWorker) get(url string) (answer, string) { return w.send("GET", url) }
+
+// send sends one request and says on which connection it went.
+func (w *loadWorker) send(method, url string) (answer, string) {
 	var conn string
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		conn = info.Conn.LocalAddr().String()
@@ -90,14 +101,18 @@ func (w *loadWorker) get(url string) (answer, string) {
 		}
 		w.mu.Unlock()
 	}}
-	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", url, nil)
+	var body io.Reader
+	if method == "POST" {
+		body = strings.NewReader("posted")
+	}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), method, url, body)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return answer{err: err}, conn
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, body: string(body), hint: keepAliveHint(resp), err: err}, conn
+	got, err := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, body: string(got), hint: keepAliveHint(resp), err: err}, conn
 }
 
 // total is the requests sent so far.

@@ -155,6 +155,7 @@ func (s *site) stop() error {
 	defer s.mu.Unlock()
 	if d := s.plan.file.DrainDelay; d > 0 {
 		fmt.Fprintf(s.log, "holdfast: not ready; draining in %s\n", d)
+		s.endKeepAlive()
 		time.Sleep(d)
 	}
 	fmt.Fprintln(s.log, "holdfast: draining connections")
@@ -166,6 +167,20 @@ func (s *site) stop() error {
 	}
 	s.logs.close()
 	return err
+}
+
+// endKeepAlive makes every connection close after its next response,
+// while the listeners still serve: through drain-delay, clients whose
+// connections the balancer had sent here move to another instance at a
+// response's end, never in the middle of a request.
+func (s *site) endKeepAlive() {
+	for _, ll := range s.listeners {
+		p := ll.front.resolvedPolicy()
+		p.KeepAlive = holdfast.Off
+		if err := ll.srv.SetPolicy(p); err != nil {
+			s.logs.errors.Warn("drain-delay: keep-alive off", "listen", ll.front.listen, "err", err)
+		}
+	}
 }
 
 // drainListeners drains listeners at once, each within timeout.
