@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"holdfast"
+	"holdfast/internal/testrig"
 )
 
 // siteDir makes a directory with the static directories the tests' files
@@ -115,7 +117,7 @@ func TestExampleFileServes(t *testing.T) {
 	if code, out, errs := dispatchArgs("check", "-c", "../../deploy/holdfast.yaml"); code != 0 {
 		t.Fatalf("check: %d %s %s", code, out, errs)
 	}
-	upstream := startUpstream(t)
+	upstream := startUpstream(t, "upstream")
 	dir := t.TempDir()
 	os.CopyFS(filepath.Join(dir, "www"), os.DirFS("../../deploy/www"))
 	text := strings.NewReplacer("127.0.0.1:8080", "127.0.0.1:0", "127.0.0.1:9090", "127.0.0.1:0",
@@ -146,11 +148,11 @@ func TestExampleFileServes(t *testing.T) {
 	c.terminate(t)
 }
 
-// startUpstream serves "upstream saw PATH?QUERY" and returns its URL.
-func startUpstream(t *testing.T) string {
+// startUpstream serves "NAME saw PATH?QUERY" and returns its URL.
+func startUpstream(t *testing.T, name string) string {
 	t.Helper()
 	upstream := &holdfast.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "upstream saw "+r.URL.RequestURI())
+		io.WriteString(w, name+" saw "+r.URL.RequestURI())
 	})}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -273,4 +275,66 @@ func TestReloadUnderKeepAlive(t *testing.T) {
 			c.terminate(t)
 		})
 	}
+}
+
+// A reload that adds a listener starts it, one that removes a listener
+// drains it (its socket closes, its idle kept-alive connection closes),
+// and one that changes an upstream group's URLs sends the group's routes
+// to the new ones, on the listener that stays.
+func TestReloadListenersAndGroups(t *testing.T) {
+	dir := siteDir(t)
+	first, second := startUpstream(t, "first"), startUpstream(t, "second")
+	gone, added := freeAddr(t), freeAddr(t)
+	file := func(upstream, extra string) string {
+		return "listeners:\n  - listen: 127.0.0.1:0\n    routes:\n      - static: one\n      - path: /api/\n        upstream: app\n" +
+			extra + "upstreams:\n  app:\n    urls: [" + upstream + "]\n"
+	}
+	path := writeConfig(t, dir, file(first, "  - listen: "+gone+"\n    routes:\n      - static: two\n"))
+	c := startRun(t, path)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	if got := fetch(t, client, c.url+"/api/x"); got != "first saw /api/x" {
+		t.Fatalf("before: %q", got)
+	}
+	idle, err := net.Dial("tcp", gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	io.WriteString(idle, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	writeConfig(t, dir, file(second, "  - listen: "+added+"\n    routes:\n      - static: two\n"))
+	c.hup(t, "holdfast: reloaded")
+	if !strings.Contains(c.log(), "listeners: 1 kept, 1 started, 1 draining") {
+		t.Errorf("reload line:\n%s", c.log())
+	}
+	if got := fetch(t, client, "http://"+added+"/a.txt"); got != "two" {
+		t.Errorf("the new listener: %q", got)
+	}
+	if got := fetch(t, client, c.url+"/api/y"); got != "second saw /api/y" {
+		t.Errorf("after: %q", got)
+	}
+	idle.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if n, err := idle.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("the removed listener's idle connection: read %d, %v; want it closed", n, err)
+	}
+	if conn, err := net.Dial("tcp", gone); err == nil {
+		conn.Close()
+		t.Errorf("the removed listener still accepts")
+	}
+	c.terminate(t)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := testrig.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
