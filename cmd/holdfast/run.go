@@ -40,9 +40,10 @@ exits 1 if there is one; it starts nothing.
 
 reload checks FILE the same way, then sends SIGHUP to the process whose
 ID is in the file's pid-file; without a pid-file, send SIGHUP yourself
-(systemctl reload, kill -HUP).
+(systemctl reload, or kill with signal HUP).
 
 Flags:
+  -c FILE, --config FILE   the configuration file (default holdfast.yaml)
 `
 
 func configFlags(path *string) *flag.FlagSet {
@@ -52,11 +53,7 @@ func configFlags(path *string) *flag.FlagSet {
 	return fs
 }
 
-func printConfigUsage(w io.Writer) {
-	fmt.Fprint(w, configUsage)
-	var path string
-	printFlags(w, configFlags(&path))
-}
+func printConfigUsage(w io.Writer) { fmt.Fprint(w, configUsage) }
 
 // parseConfigArgs reads the command line of run, check and reload.
 func parseConfigArgs(args []string) (string, error) {
