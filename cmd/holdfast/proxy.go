@@ -143,26 +143,38 @@ func runProxyServer(ctx context.Context, cfg *proxyConfig, p *proxy.Proxy, stder
 		return err
 	}
 	return runFront(ctx, &cfg.frontConfig, srv, frontRun{
-		what:       fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
-		adminWhat:  "live page at /, /metrics, /stats, /connections, /upstreams",
-		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(p, cfg.proxy.HealthPath != ""))},
+		what:      fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
+		adminWhat: "live page at /, /metrics, /stats, /connections, /upstreams",
+		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(func() []upstreamSource {
+			return []upstreamSource{{p, cfg.proxy.HealthPath != ""}}
+		}))},
 	}, stderr)
 }
 
-// upstreamCollector gives /metrics the upstreams' figures, labelled by
-// URL, with their health when active checks are on.
-func upstreamCollector(p *proxy.Proxy, checked bool) prometheus.Collector {
+// upstreamSource is a proxy whose upstreams /metrics shows, and whether
+// it checks their health.
+type upstreamSource struct {
+	proxy   *proxy.Proxy
+	checked bool
+}
+
+// upstreamCollector gives /metrics the upstreams' figures of the proxies
+// sources lists, labelled by URL, with their health when active checks
+// are on.
+func upstreamCollector(sources func() []upstreamSource) prometheus.Collector {
 	return metrics.NewUpstreamCollector(func() []metrics.UpstreamStats {
 		var out []metrics.UpstreamStats
-		for _, u := range p.Upstreams() {
-			health := metrics.HealthUnknown
-			switch {
-			case checked && u.HealthCheckFailed:
-				health = metrics.HealthDown
-			case checked:
-				health = metrics.HealthUp
+		for _, src := range sources() {
+			for _, u := range src.proxy.Upstreams() {
+				health := metrics.HealthUnknown
+				switch {
+				case src.checked && u.HealthCheckFailed:
+					health = metrics.HealthDown
+				case src.checked:
+					health = metrics.HealthUp
+				}
+				out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: health})
 			}
-			out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: health})
 		}
 		return out
 	})

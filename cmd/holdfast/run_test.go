@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -117,11 +119,11 @@ func TestExampleFileServes(t *testing.T) {
 	if code, out, errs := dispatchArgs("check", "-c", "../../deploy/holdfast.yaml"); code != 0 {
 		t.Fatalf("check: %d %s %s", code, out, errs)
 	}
-	upstream := startUpstream(t, "upstream")
+	upstreams := []string{startUpstream(t, "upstream"), startUpstream(t, "upstream")}
 	dir := t.TempDir()
 	os.CopyFS(filepath.Join(dir, "www"), os.DirFS("../../deploy/www"))
 	text := strings.NewReplacer("127.0.0.1:8080", "127.0.0.1:0", "127.0.0.1:9090", "127.0.0.1:0",
-		"http://127.0.0.1:9001", upstream, "http://127.0.0.1:9002", upstream,
+		"http://127.0.0.1:9001", upstreams[0], "http://127.0.0.1:9002", upstreams[1],
 		"/tmp/holdfast.pid", filepath.Join(dir, "holdfast.pid")).Replace(string(example))
 	c := startRun(t, writeConfig(t, dir, text))
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -142,10 +144,36 @@ func TestExampleFileServes(t *testing.T) {
 	if resp.StatusCode != 301 || resp.Header.Get("Location") != "https://example.com/some/page?x=1" {
 		t.Errorf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if got := fetch(t, client, c.admin+"/ready"); got != "ready\n" {
+	checkRunAdmin(t, client, c.admin, upstreams)
+	c.terminate(t)
+}
+
+// checkRunAdmin checks holdfast run's admin listener after three requests,
+// one through the upstream group: ready, the servers' counters added up,
+// the groups' upstreams listed and measured.
+func checkRunAdmin(t *testing.T, client *http.Client, admin string, upstreams []string) {
+	t.Helper()
+	if got := fetch(t, client, admin+"/ready"); got != "ready\n" {
 		t.Errorf("/ready: %q", got)
 	}
-	c.terminate(t)
+	var st struct{ Requests uint64 }
+	if err := json.Unmarshal([]byte(fetch(t, client, admin+"/stats")), &st); err != nil || st.Requests != 3 {
+		t.Errorf("/stats: %d requests, %v", st.Requests, err)
+	}
+	var ups []struct {
+		URL      string
+		Requests uint64
+	}
+	err := json.Unmarshal([]byte(fetch(t, client, admin+"/upstreams")), &ups)
+	if err != nil || len(ups) != 2 || ups[0].URL != upstreams[0] || ups[1].URL != upstreams[1] || ups[0].Requests+ups[1].Requests != 1 {
+		t.Errorf("/upstreams: %+v %v", ups, err)
+	}
+	m := fetch(t, client, admin+"/metrics")
+	for i, u := range ups {
+		if want := fmt.Sprintf(`holdfast_upstream_requests_total{upstream="%s"} %d`, u.URL, u.Requests); !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s (upstream %d)", want, i)
+		}
+	}
 }
 
 // startUpstream serves "NAME saw PATH?QUERY" and returns its URL.

@@ -11,11 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"holdfast"
 	"holdfast/admin"
-	"holdfast/metrics"
 	"holdfast/proxy"
 )
 
@@ -30,12 +27,12 @@ type site struct {
 	admin   *holdfast.Server
 	ready   atomic.Bool // /ready answers 200 while set
 
-	mu        sync.Mutex // held by a reload and by stop, which never overlap
-	plan      *plan      // guarded by mu; in force
-	listeners []*liveListener
-	groups    map[string]*liveGroup // guarded by mu; by name
-	groupList atomic.Pointer[[]*liveGroup]
-	retiring  sync.WaitGroup // listeners draining and groups closing after a reload
+	mu        sync.Mutex                   // held by a reload and by stop
+	plan      *plan                        // guarded by mu; in force
+	listeners []*liveListener              // guarded by mu; in the order of plan's
+	groups    map[string]*liveGroup        // guarded by mu; by name
+	groupList atomic.Pointer[[]*liveGroup] // the groups in force, in the file's order, for the admin listener
+	retiring  sync.WaitGroup               // listeners draining and groups closing after a reload
 }
 
 // startSite starts every listener and group of p, and the admin listener;
@@ -105,7 +102,7 @@ func (s *site) publishGroups() {
 }
 
 func (s *site) startAdmin() error {
-	opts := []admin.Option{admin.WithUpstreams(s.upstreams), admin.WithCollectors(s.upstreamCollector())}
+	opts := []admin.Option{admin.WithUpstreams(s.upstreams), admin.WithCollectors(upstreamCollector(s.upstreamSources))}
 	a, addr, err := startAdmin(s.plan.process.admin, &s.servers, s.started, s.ready.Load, s.logs.errors, opts)
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
@@ -125,14 +122,13 @@ func (s *site) upstreams() []proxy.UpstreamStats {
 	return out
 }
 
-func (s *site) upstreamCollector() prometheus.Collector {
-	return metrics.NewUpstreamCollector(func() []metrics.UpstreamStats {
-		var out []metrics.UpstreamStats
-		for _, u := range s.upstreams() {
-			out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: metrics.HealthUnknown})
-		}
-		return out
-	})
+// upstreamSources lists the groups in force for /metrics.
+func (s *site) upstreamSources() []upstreamSource {
+	var out []upstreamSource
+	for _, g := range *s.groupList.Load() {
+		out = append(out, upstreamSource{g.proxy, g.checked})
+	}
+	return out
 }
 
 func (s *site) writePIDFile() error {

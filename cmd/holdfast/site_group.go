@@ -16,7 +16,8 @@ import (
 type liveGroup struct {
 	spec     *config.Upstream // as started
 	proxy    *proxy.Proxy
-	inflight atomic.Int64
+	checked  bool         // active health checks are on
+	inflight atomic.Int64 // requests in the proxy
 }
 
 func startGroup(gp *groupPlan, logs *serveLogs) (*liveGroup, error) {
@@ -24,7 +25,7 @@ func startGroup(gp *groupPlan, logs *serveLogs) (*liveGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &liveGroup{spec: gp.spec, proxy: p}, nil
+	return &liveGroup{spec: gp.spec, proxy: p, checked: gp.proxy.proxy.HealthPath != ""}, nil
 }
 
 func (g *liveGroup) ServeHTTP(w http.ResponseWriter, r *http.Request) {
