@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"holdfast"
+	"holdfast/internal/selfsigned"
 	"holdfast/internal/testrig"
 )
 
@@ -365,4 +367,54 @@ func freeAddr(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return addr
+}
+
+// A reload reads a listener's certificate files again: new connections
+// get the new certificate, a connection made before keeps serving.
+func TestReloadRenewsCertificate(t *testing.T) {
+	dir := siteDir(t)
+	writeCert := func() *selfsigned.Cert {
+		cert, err := selfsigned.New([]string{"localhost", "127.0.0.1"}, time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "cert.pem"), cert.CertPEM, 0o600)
+		os.WriteFile(filepath.Join(dir, "key.pem"), cert.KeyPEM, 0o600)
+		return cert
+	}
+	old := writeCert()
+	path := writeConfig(t, dir, "listeners:\n  - listen: 127.0.0.1:0\n    tls-cert: cert.pem\n    tls-key: key.pem\n    routes:\n      - static: one\n")
+	c := startRun(t, path)
+	seen := make(chan string, 10)
+	client := func() *http.Client {
+		return &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: &tls.Config{
+			InsecureSkipVerify: true, // checked against the files' certificates instead
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				seen <- fingerprint(cs.PeerCertificates[0].Raw)
+				return nil
+			},
+		}}}
+	}
+	before := client()
+	defer before.CloseIdleConnections()
+	if got := fetch(t, before, c.url+"/a.txt"); got != "one" || <-seen != old.Fingerprint() {
+		t.Fatalf("before: %q", got)
+	}
+	renewed := writeCert()
+	c.hup(t, "holdfast: reloaded")
+	after := client()
+	defer after.CloseIdleConnections()
+	if got := fetch(t, after, c.url+"/a.txt"); got != "one" {
+		t.Fatalf("after: %q", got)
+	}
+	if got := <-seen; got != renewed.Fingerprint() {
+		t.Errorf("a new connection got %s, want the renewed certificate %s", got, renewed.Fingerprint())
+	}
+	fetch(t, before, c.url+"/a.txt")
+	select {
+	case fp := <-seen:
+		t.Errorf("the connection made before the reload was not kept: a new handshake got %s", fp)
+	default:
+	}
+	c.terminate(t)
 }
