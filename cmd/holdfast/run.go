@@ -76,14 +76,25 @@ func configErrors(name string, err error, stderr io.Writer) int {
 	return exitFailure
 }
 
-func runCheck(args []string, stdout, stderr io.Writer) int {
+// readConfig reads the command line of run, check or reload, and the
+// file it names; when either is wrong it says so and returns a nil plan
+// and the exit code.
+func readConfig(name string, args []string, stdout, stderr io.Writer) (*plan, string, int) {
 	path, err := parseConfigArgs(args)
 	if err != nil {
-		return usageError("check", printConfigUsage, err, stdout, stderr)
+		return nil, path, usageError(name, printConfigUsage, err, stdout, stderr)
 	}
 	p, err := loadPlan(path)
 	if err != nil {
-		return configErrors("check", err, stderr)
+		return nil, path, configErrors(name, err, stderr)
+	}
+	return p, path, exitOK
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	p, path, code := readConfig("check", args, stdout, stderr)
+	if p == nil {
+		return code
 	}
 	routes := 0
 	for _, l := range p.file.Listeners {
@@ -94,13 +105,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 func runRun(args []string, stdout, stderr io.Writer) int {
-	path, err := parseConfigArgs(args)
-	if err != nil {
-		return usageError("run", printConfigUsage, err, stdout, stderr)
-	}
-	p, err := loadPlan(path)
-	if err != nil {
-		return configErrors("run", err, stderr)
+	p, path, code := readConfig("run", args, stdout, stderr)
+	if p == nil {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -150,13 +157,9 @@ func (s *site) reloadLogged(path string) {
 }
 
 func runReload(args []string, stdout, stderr io.Writer) int {
-	path, err := parseConfigArgs(args)
-	if err != nil {
-		return usageError("reload", printConfigUsage, err, stdout, stderr)
-	}
-	p, err := loadPlan(path)
-	if err != nil {
-		return configErrors("reload", err, stderr)
+	p, path, code := readConfig("reload", args, stdout, stderr)
+	if p == nil {
+		return code
 	}
 	pid, err := readPID(p.file)
 	if err == nil {

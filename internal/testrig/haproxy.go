@@ -15,15 +15,7 @@ import (
 
 // FindHAProxy returns the haproxy binary: from PATH, else Debian's
 // /usr/sbin/haproxy, else ErrNoHAProxy.
-func FindHAProxy() (string, error) {
-	if p, err := exec.LookPath("haproxy"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
-		return "/usr/sbin/haproxy", nil
-	}
-	return "", ErrNoHAProxy
-}
+func FindHAProxy() (string, error) { return findBinary("haproxy", ErrNoHAProxy) }
 
 // HAProxy is a running HAProxy, in the foreground (-db), owned by the
 // test that started it.
@@ -31,8 +23,8 @@ type HAProxy struct {
 	Addr string // where conf told it to bind
 	Dir  string // haproxy.cfg and output.log
 
-	cmd    *exec.Cmd
-	exited chan struct{}
+	end    context.CancelFunc // ends the command's context: SIGTERM (cmd.Cancel), SIGKILL 5 s later (cmd.WaitDelay)
+	exited chan struct{}      // closed once the process has been waited for
 }
 
 // StartHAProxy runs HAProxy on the configuration conf returns for a free
@@ -70,13 +62,18 @@ func (h *HAProxy) start(bin, conf string) error {
 		return err
 	}
 	defer out.Close() // the child has its own copy
-	h.cmd = exec.CommandContext(context.Background(), bin, "-db", "-f", conf)
-	h.cmd.Stdout, h.cmd.Stderr = out, out
-	if err := h.cmd.Start(); err != nil {
+	ctx, end := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-db", "-f", conf)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second // then SIGKILL
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		end()
 		return fmt.Errorf("%w: %v", ErrHAProxyStart, err)
 	}
+	h.end = end
 	go func() {
-		h.cmd.Wait()
+		cmd.Wait()
 		close(h.exited)
 	}()
 	return nil
@@ -103,13 +100,8 @@ func (h *HAProxy) Output() string {
 	return strings.TrimSpace(string(b))
 }
 
-// stop ends HAProxy: SIGTERM, SIGKILL after 5 s.
+// stop ends HAProxy and waits for its exit.
 func (h *HAProxy) stop() {
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		h.cmd.Process.Kill()
-		<-h.exited
-	}
+	h.end()
+	<-h.exited
 }
