@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"holdfast/internal/testrig"
 )
@@ -94,6 +94,20 @@ backend holdfast
 	}
 }
 
+// waitBalancerUp waits until HAProxy has seen the instance's /ready again
+// after its restart, so that the next instance does not drain while this
+// one is still out.
+func waitBalancerUp(t *testing.T, lb *testrig.HAProxy, in *instance) {
+	t.Helper()
+	for range 1000 {
+		if strings.Contains(lb.Output(), "Server holdfast/"+in.name+" is UP") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("HAProxy never took %s back:\n%s", in.name, lb.Output())
+}
+
 // Two instances behind HAProxy in TCP mode under steady keep-alive load,
 // restarted one after the other as a rolling deployment does: /ready
 // turns 503 and connections close after their next response during
@@ -111,6 +125,7 @@ func TestScaleOutRollingRestart(t *testing.T) {
 	load.waitRequests(t, 200)
 	for _, in := range []*instance{a, b} {
 		in.restart(t)
+		waitBalancerUp(t, lb, in)
 		load.waitRequests(t, load.total()+200)
 	}
 	res := load.stop()
@@ -124,5 +139,4 @@ func TestScaleOutRollingRestart(t *testing.T) {
 	for _, in := range []*instance{a, b} {
 		in.run.terminate(t)
 	}
-	os.Remove(lb.Dir)
 }
