@@ -5,7 +5,6 @@ import (
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -101,7 +100,7 @@ func TestTLSKeyUpdate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, verbose := newWatchedOutput(), newWatchedOutput()
+		out, verbose := &syncBuffer{}, &syncBuffer{}
 		cmd.Stdout, cmd.Stderr = out, verbose
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -131,48 +130,4 @@ func TestTLSKeyUpdate(t *testing.T) {
 			t.Fatalf("the record layer did not carry both requests:\n%s", out)
 		}
 	})
-}
-
-// watchedOutput collects a program's output and lets a test wait until it
-// shows a given text.
-type watchedOutput struct {
-	mu      sync.Mutex
-	text    strings.Builder // guarded by mu
-	changed chan struct{}   // guarded by mu; closed and replaced on each write
-}
-
-func newWatchedOutput() *watchedOutput {
-	return &watchedOutput{changed: make(chan struct{})}
-}
-
-func (w *watchedOutput) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.text.Write(p)
-	close(w.changed)
-	w.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (w *watchedOutput) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.text.String()
-}
-
-// waitFor reports whether the output showed want before ctx ended.
-func (w *watchedOutput) waitFor(ctx context.Context, want string) bool {
-	for {
-		w.mu.Lock()
-		found, changed := strings.Contains(w.text.String(), want), w.changed
-		w.mu.Unlock()
-		if found {
-			return true
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return false
-		}
-	}
 }

@@ -7,74 +7,16 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"holdfast/internal/testrig"
 )
 
-// rawServer is a raw TCP test server: it runs serve on each accepted
-// connection, in a goroutine it waits for at Close.
-type rawServer struct {
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	// accepted counts the connections accepted.
-	accepted int
-}
+// rawServer is the test rig's raw TCP server.
+type rawServer = testrig.RawServer
 
-func newRawServer(t testing.TB, serve func(c net.Conn)) *rawServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rawServer{ln: ln, conns: make(map[net.Conn]bool)}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = true
-			s.accepted++
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer func() {
-					c.Close()
-					s.mu.Lock()
-					delete(s.conns, c)
-					s.mu.Unlock()
-				}()
-				serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *rawServer) URL() string { return "http://" + s.ln.Addr().String() }
-
-func (s *rawServer) Accepted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.accepted
-}
-
-func (s *rawServer) Close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
+var newRawServer = testrig.NewRawServer
 
 // readRequest reads one request and its whole body.
 func readRequest(br *bufio.Reader) (*http.Request, []byte, error) {

@@ -34,7 +34,7 @@ func startProxy(t *testing.T) *testProxy {
 }
 
 func (p *testProxy) URL(userinfo string) *url.URL {
-	u := &url.URL{Scheme: "http", Host: p.srv.ln.Addr().String()}
+	u := &url.URL{Scheme: "http", Host: p.srv.Addr()}
 	if user, pass, ok := strings.Cut(userinfo, ":"); ok {
 		u.User = url.UserPassword(user, pass)
 	}

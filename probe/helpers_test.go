@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"holdfast"
 	"holdfast/internal/selfsigned"
+	"holdfast/internal/testrig"
 )
 
 func audit(t *testing.T, cfg Config) *Report {
@@ -57,51 +57,10 @@ func startHoldfastOn(t *testing.T, pol holdfast.Policy, secure bool) string {
 	return scheme + ln.Addr().String() + "/"
 }
 
-// rawServer accepts connections and hands each to serve on its own
-// goroutine; cleanup closes everything and waits.
-type rawServer struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	open map[net.Conn]bool // guarded by mu
-	wg   sync.WaitGroup
-}
-
+// startRaw starts the test rig's raw TCP server; it returns its URL.
 func startRaw(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rawServer{ln: ln, open: map[net.Conn]bool{}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.open[c] = true
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				serve(c)
-				c.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		s.mu.Lock()
-		for c := range s.open {
-			c.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
-	return "http://" + ln.Addr().String() + "/"
+	return testrig.NewRawServer(t, serve).URL() + "/"
 }
 
 // within reports whether got is want ± tol.

@@ -13,24 +13,25 @@ import (
 
 // config is everything the flags set; nothing else changes a run.
 type config struct {
-	rounds      int
-	duration    time.Duration // per wrk run
-	connections int
-	threads     int
-	depth       int // requests per write in (b)
-	scenarios   []string
-	servers     []server
-	proxies     []proxypeer.Peer // rows of the proxy scenarios
-	idleN       []int
-	idleFor     time.Duration
-	nofile      int
-	serverCPU   string
-	clientCPU   string
-	perf        string // server name to perf-record during an extra (a) run
-	pprof       string // Go server name to CPU-profile during an extra (a) run
-	out         string // results directory; default <module>/results
-	quietWait   time.Duration
-	args        []string
+	rounds       int
+	duration     time.Duration // per wrk run
+	connections  int
+	threads      int
+	depth        int // requests per write in (b)
+	scenarios    []string
+	servers      []server
+	proxies      []proxypeer.Peer // rows of the proxy scenarios
+	idleN        []int
+	idleFor      time.Duration
+	nofile       int
+	serverCPU    string
+	clientCPU    string
+	perf         string // server name to perf-record during an extra (a) run
+	pprof        string // Go server name to CPU-profile during an extra (a) run
+	out          string // results directory; default <module>/results
+	quietWait    time.Duration
+	baselinePeer string // another build of cmd/peer, run as server "baseline"
+	args         []string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -53,6 +54,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.perf, "perf", "", "server to `perf record -g` during an extra, unreported run of scenario a")
 	fs.StringVar(&c.pprof, "pprof", "", "Go server to CPU-profile (net/http/pprof) during an extra, unreported run of scenario a")
 	fs.DurationVar(&c.quietWait, "quiet-wait", 3*time.Second, "before each run, wait up to this long for other processes to go quiet")
+	fs.StringVar(&c.baselinePeer, "baseline-peer", "", "a cmd/peer binary built from another commit (cd compare && go build -o FILE ./cmd/peer there); servers baseline:ENGINE run its holdfast, for before-and-after ratios in one run")
 	fs.StringVar(&c.out, "out", "", "results directory (default: results/ in the compare module)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -78,6 +80,11 @@ func (c config) check() error {
 		return errors.New("-servers is empty")
 	case c.threads < 1 || c.connections < c.threads:
 		return errors.New("-connections must be >= -threads >= 1")
+	}
+	for _, s := range c.servers {
+		if s.Kind == "baseline" && c.baselinePeer == "" {
+			return errors.New("server baseline needs -baseline-peer")
+		}
 	}
 	return nil
 }

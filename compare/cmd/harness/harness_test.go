@@ -25,6 +25,7 @@ func TestParseFlags(t *testing.T) {
 	for _, bad := range [][]string{
 		{"-duration", "1500ms"}, {"-rounds", "0"}, {"-scenarios", "i"},
 		{"-servers", "apache"}, {"-servers", "nginx:epoll"}, {"-servers", "nginx+metrics"}, {"-idle-n", "10k"},
+		{"-servers", "baseline:epoll"}, {"-servers", "baseline+metrics", "-baseline-peer", "/x/peer"},
 	} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)

@@ -24,14 +24,14 @@ type server struct {
 	Metrics bool
 }
 
-var kinds = map[string]bool{"nethttp": true, "fasthttp": true, "nbio": true, "holdfast": true, "nginx": true}
+var kinds = map[string]bool{"nethttp": true, "fasthttp": true, "nbio": true, "holdfast": true, "nginx": true, "baseline": true}
 
 func parseServers(s string) ([]server, error) {
 	var out []server
 	for _, f := range splitList(s) {
 		spec, metrics := strings.CutSuffix(f, "+metrics")
 		kind, engine, _ := strings.Cut(spec, ":")
-		if !kinds[kind] || ((engine != "" || metrics) && kind != "holdfast") {
+		if !kinds[kind] || (engine != "" && kind != "holdfast" && kind != "baseline") || (metrics && kind != "holdfast") {
 			return nil, fmt.Errorf("unknown server %q", f)
 		}
 		out = append(out, server{Name: f, Kind: kind, Engine: engine, Metrics: metrics})
@@ -91,6 +91,10 @@ func (h *harness) serverArgv(r *running, pprofAddr string) ([]string, error) {
 		return h.nginxArgv(r)
 	}
 	argv := []string{h.peerBin, "-server", r.Kind, "-addr", r.Addr}
+	if r.Kind == "baseline" {
+		// Another build's peer program: holdfast as it was at that build.
+		argv = []string{h.cfg.baselinePeer, "-server", "holdfast", "-addr", r.Addr}
+	}
 	if r.Engine != "" {
 		argv = append(argv, "-engine", r.Engine)
 	}
