@@ -20,10 +20,10 @@ import (
 // change while it serves: the routes, the policy, the certificate.
 type liveListener struct {
 	addr   net.Addr    // where it listens; set once started
-	front  frontConfig // as started: what a reload may not change is read here
+	front  frontConfig // the settings in force; replaced by update, under the site's mu
 	srv    *holdfast.Server
-	served chan error // Serve's return
-	routes atomic.Pointer[router]
+	served chan error                      // Serve's return
+	routes atomic.Pointer[router]          // the routes in force; every request loads it
 	cert   atomic.Pointer[tls.Certificate] // with tls-cert: the certificate files, read again at each reload
 }
 
