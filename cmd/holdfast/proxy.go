@@ -146,36 +146,52 @@ func runProxyServer(ctx context.Context, cfg *proxyConfig, p *proxy.Proxy, stder
 		what:      fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
 		adminWhat: "live page at /, /metrics, /stats, /connections, /upstreams",
 		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(func() []upstreamSource {
-			return []upstreamSource{{p, cfg.proxy.HealthPath != ""}}
+			return []upstreamSource{{proxy: p, checked: cfg.proxy.HealthPath != ""}}
 		}))},
 	}, stderr)
 }
 
-// upstreamSource is a proxy whose upstreams /metrics shows, and whether
-// it checks their health.
+// upstreamSource is a proxy whose upstreams /metrics shows: its group's
+// name in holdfast run, and whether it checks their health.
 type upstreamSource struct {
 	proxy   *proxy.Proxy
+	group   string
 	checked bool
 }
 
 // upstreamCollector gives /metrics the upstreams' figures of the proxies
-// sources lists, labelled by URL, with their health when active checks
-// are on.
+// sources lists, labelled by URL (with the group's name after it when two
+// groups share a URL), with their health when active checks are on.
 func upstreamCollector(sources func() []upstreamSource) prometheus.Collector {
 	return metrics.NewUpstreamCollector(func() []metrics.UpstreamStats {
 		var out []metrics.UpstreamStats
-		for _, src := range sources() {
+		groups := map[string]int{}
+		srcs := sources()
+		for _, src := range srcs {
 			for _, u := range src.proxy.Upstreams() {
-				health := metrics.HealthUnknown
-				switch {
-				case src.checked && u.HealthCheckFailed:
-					health = metrics.HealthDown
-				case src.checked:
-					health = metrics.HealthUp
+				groups[u.URL]++
+			}
+		}
+		for _, src := range srcs {
+			for _, u := range src.proxy.Upstreams() {
+				name := u.URL
+				if groups[u.URL] > 1 {
+					name += " (" + src.group + ")"
 				}
-				out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: health})
+				out = append(out, metrics.UpstreamStats{Name: name, TransportStats: u.Pool, Health: upstreamHealth(src.checked, u)})
 			}
 		}
 		return out
 	})
+}
+
+// upstreamHealth is what /metrics says of an upstream's health.
+func upstreamHealth(checked bool, u proxy.UpstreamStats) metrics.Health {
+	switch {
+	case checked && u.HealthCheckFailed:
+		return metrics.HealthDown
+	case checked:
+		return metrics.HealthUp
+	}
+	return metrics.HealthUnknown
 }

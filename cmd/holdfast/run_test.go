@@ -163,11 +163,11 @@ func checkRunAdmin(t *testing.T, client *http.Client, admin string, upstreams []
 		t.Errorf("/stats: %d requests, %v", st.Requests, err)
 	}
 	var ups []struct {
-		URL      string
-		Requests uint64
+		Group, URL string
+		Requests   uint64
 	}
 	err := json.Unmarshal([]byte(fetch(t, client, admin+"/upstreams")), &ups)
-	if err != nil || len(ups) != 2 || ups[0].URL != upstreams[0] || ups[1].URL != upstreams[1] || ups[0].Requests+ups[1].Requests != 1 {
+	if err != nil || len(ups) != 2 || ups[0].URL != upstreams[0] || ups[1].URL != upstreams[1] || ups[0].Group != "app" || ups[0].Requests+ups[1].Requests != 1 {
 		t.Errorf("/upstreams: %+v %v", ups, err)
 	}
 	m := fetch(t, client, admin+"/metrics")
@@ -415,6 +415,28 @@ func TestReloadRenewsCertificate(t *testing.T) {
 	case fp := <-seen:
 		t.Errorf("the connection made before the reload was not kept: a new handshake got %s", fp)
 	default:
+	}
+	c.terminate(t)
+}
+
+// Two groups may send to the same upstream: /metrics tells them apart by
+// the group's name after the URL.
+func TestGroupsShareAnUpstream(t *testing.T) {
+	dir := siteDir(t)
+	upstream := startUpstream(t, "upstream")
+	path := writeConfig(t, dir, "admin: 127.0.0.1:0\nlisteners:\n  - listen: 127.0.0.1:0\n    routes:\n      - path: /a/\n        upstream: a\n"+
+		"      - path: /b/\n        upstream: b\nupstreams:\n  a:\n    urls: ["+upstream+"]\n  b:\n    urls: ["+upstream+"]\n    timeout: 5s\n")
+	c := startRun(t, path)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	fetch(t, client, c.url+"/a/x")
+	fetch(t, client, c.url+"/b/x")
+	fetch(t, client, c.url+"/b/y")
+	m := fetch(t, client, c.admin+"/metrics")
+	for _, want := range []string{`holdfast_upstream_requests_total{upstream="` + upstream + ` (a)"} 1`, `holdfast_upstream_requests_total{upstream="` + upstream + ` (b)"} 2`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	c.terminate(t)
 }

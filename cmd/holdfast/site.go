@@ -112,12 +112,21 @@ func (s *site) startAdmin() error {
 	return nil
 }
 
+// groupUpstream is one upstream in holdfast run's /upstreams: its
+// figures, and the group it belongs to.
+type groupUpstream struct {
+	Group string `json:"group"`
+	proxy.UpstreamStats
+}
+
 // upstreams lists the upstreams of every group in force, in the file's
 // order.
-func (s *site) upstreams() []proxy.UpstreamStats {
-	var out []proxy.UpstreamStats
+func (s *site) upstreams() []groupUpstream {
+	var out []groupUpstream
 	for _, g := range *s.groupList.Load() {
-		out = append(out, g.proxy.Upstreams()...)
+		for _, u := range g.proxy.Upstreams() {
+			out = append(out, groupUpstream{g.spec.Name, u})
+		}
 	}
 	return out
 }
@@ -126,7 +135,7 @@ func (s *site) upstreams() []proxy.UpstreamStats {
 func (s *site) upstreamSources() []upstreamSource {
 	var out []upstreamSource
 	for _, g := range *s.groupList.Load() {
-		out = append(out, upstreamSource{g.proxy, g.checked})
+		out = append(out, upstreamSource{proxy: g.proxy, group: g.spec.Name, checked: g.checked})
 	}
 	return out
 }

@@ -143,6 +143,7 @@ func TestErrorsHavePositions(t *testing.T) {
 		{"listeners not a list", "listeners: 5\n", "1:12", config.ErrBadValue, "expected a list of listeners"},
 		{"upstream without urls", listener("upstreams:\n  app:\n    balance: round-robin\n"), "7:3", config.ErrMissing, "no urls"},
 		{"upstream url", listener("upstreams:\n  app:\n    urls: [https://x]\n"), "8:12", config.ErrBadValue, "http://host"},
+		{"upstream twice in a group", listener("upstreams:\n  app:\n    urls: [http://x, http://y, http://x]\n"), "8:32", config.ErrDuplicate, "also urls[0]"},
 		{"upstream unknown key", listener("upstreams:\n  app:\n    urls: [http://x]\n    upstream-idle-timeout: 5s\n"), "9:5", config.ErrUnknownKey, `did you mean "idle-timeout"`},
 		{"cert without key", listener("    tls-cert: cert.pem\n"), "6:15", config.ErrMissing, "needs tls-key"},
 		{"cert that does not load", listener("    tls-cert: cert.pem\n    tls-key: cert.pem\n"), "6:15", config.ErrBadValue, "do not load"},

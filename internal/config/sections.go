@@ -205,8 +205,15 @@ func (d *decoder) upstream(g pair) Upstream {
 			d.flagKey(p, upstreamKeys, "an upstream group", known, &u.Settings)
 			continue
 		}
+		seen := map[string]int{}
 		for i, item := range d.sequence(p.value, p.path, "upstream URLs", p.keyAt) {
-			u.URLs = append(u.URLs, d.upstreamURL(pair{key: p.key, keyAt: p.keyAt, value: item, path: fmt.Sprintf("%s[%d]", p.path, i)}))
+			at := pair{key: p.key, keyAt: p.keyAt, value: item, path: fmt.Sprintf("%s[%d]", p.path, i)}
+			url := d.upstreamURL(at)
+			if first, dup := seen[url]; dup && url != "" {
+				d.fail(valuePos(at), at.path, ErrDuplicate, "%s is also urls[%d]; expected each upstream once", url, first)
+			}
+			seen[url] = i
+			u.URLs = append(u.URLs, url)
 		}
 	}
 	if pairs != nil && len(u.URLs) == 0 {
