@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"holdfast"
 	"holdfast/internal/config"
 )
 
@@ -182,6 +183,11 @@ func (s *site) retire(p *plan, next []*liveListener, kept map[*liveListener]bool
 	}
 	s.plan, s.listeners, s.groups = p, next, groups
 	s.publishGroups()
+	draining := make([]*holdfast.Server, len(gone))
+	for i, ll := range gone {
+		draining[i] = ll.srv
+	}
+	s.servers.drain(draining)
 	s.servers.set(s.serverList())
 	s.retiring.Go(func() {
 		if err := s.drainListeners(gone, timeout); err != nil {

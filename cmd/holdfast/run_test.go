@@ -316,7 +316,7 @@ func TestReloadListenersAndGroups(t *testing.T) {
 	first, second := startUpstream(t, "first"), startUpstream(t, "second")
 	gone, added := freeAddr(t), freeAddr(t)
 	file := func(upstream, extra string) string {
-		return "listeners:\n  - listen: 127.0.0.1:0\n    routes:\n      - static: one\n      - path: /api/\n        upstream: app\n" +
+		return "admin: 127.0.0.1:0\nlisteners:\n  - listen: 127.0.0.1:0\n    routes:\n      - static: one\n      - path: /api/\n        upstream: app\n" +
 			extra + "upstreams:\n  app:\n    urls: [" + upstream + "]\n"
 	}
 	path := writeConfig(t, dir, file(first, "  - listen: "+gone+"\n    routes:\n      - static: two\n"))
@@ -356,6 +356,17 @@ func TestReloadListenersAndGroups(t *testing.T) {
 	if conn, err := net.Dial("tcp", gone); err == nil {
 		conn.Close()
 		t.Errorf("the removed listener still accepts")
+	}
+	var st struct{ Requests uint64 }
+	for range 100 { // the drained listener's counters join the totals as its drain ends
+		json.Unmarshal([]byte(fetch(t, client, c.admin+"/stats")), &st)
+		if st.Requests >= 4 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st.Requests != 4 {
+		t.Errorf("/stats: %d requests, want the 4 served, the removed listener's included", st.Requests)
 	}
 	c.terminate(t)
 }

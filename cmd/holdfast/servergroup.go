@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"sync"
 
 	"holdfast"
@@ -8,33 +9,49 @@ import (
 
 // serverGroup is the admin listener's view of holdfast run's servers, one
 // per listener, as one: their counters added up, their connections listed
-// together. A server that a reload removed adds its last counters to
-// retired once it has drained, so that the totals never go back.
+// together. A server that a reload removed stays in the group while it
+// drains, then adds its last counters to retired, so that the totals
+// never go back.
 type serverGroup struct {
-	mu      sync.Mutex
-	servers []*holdfast.Server // guarded by mu; in the order of the listeners
-	retired holdfast.Stats     // guarded by mu
+	mu       sync.Mutex
+	servers  []*holdfast.Server // guarded by mu; in force, in the order of the listeners
+	draining []*holdfast.Server // guarded by mu; removed by a reload, not drained yet
+	retired  holdfast.Stats     // guarded by mu
 }
 
-// set replaces the servers the group shows.
+// set replaces the servers in force; a reload gives those that leave to
+// drain first.
 func (g *serverGroup) set(servers []*holdfast.Server) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.servers = servers
 }
 
-// retire adds the counters of a drained server that left the group.
-func (g *serverGroup) retire(srv *holdfast.Server) {
-	st := srv.Stats()
+// drain keeps servers a reload removed in the group while they drain.
+func (g *serverGroup) drain(servers []*holdfast.Server) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.retired = addStats(g.retired, st)
+	g.draining = append(slices.Clone(g.draining), servers...)
+}
+
+// retire takes a drained server out of the group and adds its last
+// counters to the retired ones, at once, so that no total goes back.
+func (g *serverGroup) retire(srv *holdfast.Server) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, list := range []*[]*holdfast.Server{&g.servers, &g.draining} {
+		if i := slices.Index(*list, srv); i >= 0 {
+			*list = slices.Delete(slices.Clone(*list), i, i+1)
+			g.retired = addStats(g.retired, srv.Stats())
+			return
+		}
+	}
 }
 
 func (g *serverGroup) snapshot() ([]*holdfast.Server, holdfast.Stats) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.servers, g.retired
+	return slices.Concat(g.servers, g.draining), g.retired
 }
 
 // Stats adds up the servers' counters and the retired ones.
