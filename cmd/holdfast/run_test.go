@@ -81,6 +81,17 @@ func TestCheckCommand(t *testing.T) {
 	if code, out, errs := dispatchArgs("check", "-c", good); code != 0 || out != good+": ok (1 listener, 1 route, 0 upstream groups)\n" || errs != "" {
 		t.Errorf("good file: exit %d, %q, %q", code, out, errs)
 	}
+	// check binds nothing: a file whose address is taken is good.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	busy := filepath.Join(dir, "busy.yaml")
+	os.WriteFile(busy, []byte("listeners:\n  - listen: "+taken.Addr().String()+"\n    routes:\n      - static: one\n"), 0o644)
+	if code, out, errs := dispatchArgs("check", "-c", busy); code != 0 {
+		t.Errorf("a file on a taken address: exit %d, %q, %q", code, out, errs)
+	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("listeners:\n  - listen: 127.0.0.1:0\n    idle-timeout: soon\n    routes:\n      - upstream: app\n"), 0o644)
 	code, out, errs := dispatchArgs("check", "-c", bad)
