@@ -163,7 +163,7 @@ func runReload(args []string, stdout, stderr io.Writer) int {
 	}
 	pid, err := readPID(p.file)
 	if err == nil {
-		err = syscall.Kill(pid, syscall.SIGHUP)
+		err = signalReload(pid)
 	}
 	if err != nil {
 		return runError("reload", err, stderr)
