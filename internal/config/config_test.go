@@ -139,6 +139,8 @@ func TestErrorsHavePositions(t *testing.T) {
 		{"bad status", listener("      - path: /x\n        redirect: https://example.com\n        status: 200\n"), "8:17", config.ErrBadValue, "308"},
 		{"no listen", "listeners:\n  - routes: [{static: www}]\n", "2:5", config.ErrMissing, "no listen key"},
 		{"no routes", "listeners:\n  - listen: 127.0.0.1:0\n", "2:5", config.ErrMissing, "no routes"},
+		{"empty listeners", "listeners: []\n", "1:12", config.ErrMissing, "at least one of the listeners"},
+		{"empty routes", "listeners:\n  - listen: 127.0.0.1:0\n    routes: []\n", "3:13", config.ErrMissing, "at least one of the routes"},
 		{"no listeners", "admin: 127.0.0.1:0\n", "1:1", config.ErrMissing, "no listeners"},
 		{"listeners not a list", "listeners: 5\n", "1:12", config.ErrBadValue, "expected a list of listeners"},
 		{"upstream without urls", listener("upstreams:\n  app:\n    balance: round-robin\n"), "7:3", config.ErrMissing, "no urls"},

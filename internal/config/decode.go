@@ -137,6 +137,16 @@ func (d *decoder) sequence(n ast.Node, path, what string, keyAt Pos) []ast.Node 
 	return s.Values
 }
 
+// nonEmptySequence is the items of the list p's value, at least one.
+func (d *decoder) nonEmptySequence(p pair, what string) []ast.Node {
+	before := len(d.errs)
+	items := d.sequence(p.value, p.path, what, p.keyAt)
+	if len(items) == 0 && len(d.errs) == before {
+		d.fail(valuePos(p), p.path, ErrMissing, "an empty list; expected at least one of the %s", what)
+	}
+	return items
+}
+
 // scalar returns a scalar's text as the file wrote it (a quoted string
 // without its quotes) and whether it was written as a string.
 func (d *decoder) scalar(p pair, expected string) (text string, isString bool, ok bool) {

@@ -24,7 +24,7 @@ func (d *decoder) top(n ast.Node) *File {
 			}
 		case "listeners":
 			listenersAt = p.keyAt
-			for i, item := range d.sequence(p.value, p.path, "listeners", p.keyAt) {
+			for i, item := range d.nonEmptySequence(p, "listeners") {
 				f.Listeners = append(f.Listeners, d.listener(item, fmt.Sprintf("%s[%d]", p.path, i)))
 			}
 		case "upstreams":
@@ -69,7 +69,7 @@ func (d *decoder) listener(n ast.Node, path string) Listener {
 			}
 		case "routes":
 			routesAt = p.keyAt
-			for i, item := range d.sequence(p.value, p.path, "routes", p.keyAt) {
+			for i, item := range d.nonEmptySequence(p, "routes") {
 				l.Routes = append(l.Routes, d.route(item, fmt.Sprintf("%s[%d]", p.path, i)))
 			}
 		default:
