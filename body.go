@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sync"
+	"time"
 
 	"holdfast/internal/http1"
 )
@@ -33,6 +35,7 @@ var errBodyTimeout = errors.New("holdfast: request body timed out")
 
 func newBody(c *conn, h *http1.Request, req *http.Request) *body {
 	b := &body{c: c, req: req, chunked: h.Chunked, remaining: h.ContentLength, limit: c.srv.MaxBodyBytes}
+	c.ex.bodyStart, c.ex.bodyRead = 0, 0
 	if h.Chunked {
 		c.ex.chunk.Reset()
 	}
@@ -210,21 +213,77 @@ func (b *body) drainLocked(limit int64) bool {
 }
 
 // readBody reads body bytes straight from the socket, under the body
-// timeout.
+// timeout and Policy.MinBodyRate.
 func (c *conn) readBody(p []byte) (int, error) {
 	prev := c.getState()
 	c.setState(StateReadingBody)
 	defer c.setState(prev)
-	n, err := c.ex.wire.readBody(p)
+	ex := c.ex
+	if ex.bodyStart == 0 {
+		ex.bodyStart = monotime()
+	}
+	if c.bodyLate(monotime()) {
+		return 0, c.bodyReadFailed(os.ErrDeadlineExceeded)
+	}
+	n, err := ex.wire.readBody(p)
 	c.countIn(n)
+	ex.bodyRead += int64(n)
+	if err == nil && c.bodyLate(monotime()) {
+		err = os.ErrDeadlineExceeded
+	}
 	if err != nil {
-		c.setReason(classify(err, false))
-		c.ex.bodyBroken = true
-		if isTimeout(err) {
-			err = errBodyTimeout
-		}
+		err = c.bodyReadFailed(err)
 	}
 	return n, err
+}
+
+// bodyReadFailed records why reading the body failed: the framing is lost.
+func (c *conn) bodyReadFailed(err error) error {
+	if isTimeout(err) && c.bodyLate(monotime()) {
+		c.setReason(CloseSlowBody)
+	}
+	c.setReason(classify(err, false))
+	c.ex.bodyBroken = true
+	if isTimeout(err) {
+		err = errBodyTimeout
+	}
+	return err
+}
+
+// minBodyRateGrace is how long a body may take before Policy.MinBodyRate
+// applies: the rate over a few bytes says nothing.
+const minBodyRateGrace = time.Second
+
+// bodyDue is when the body read so far must have arrived by, under
+// Policy.MinBodyRate (monotonic ns; 0: no minimum).
+func (c *conn) bodyDue() int64 {
+	rate := c.srv.pol().minBodyRate
+	if rate <= 0 {
+		return 0
+	}
+	ex := c.ex
+	return ex.bodyStart + int64(minBodyRateGrace) + int64(float64(ex.bodyRead)/float64(rate)*1e9)
+}
+
+// bodyLate reports whether, at now, the body is behind its minimum rate.
+func (c *conn) bodyLate(now int64) bool {
+	due := c.bodyDue()
+	return due != 0 && now > due
+}
+
+// bodyWait is how long a wire may wait for body bytes: the body timeout,
+// or less when the minimum rate needs bytes sooner (0: no limit).
+func (c *conn) bodyWait() time.Duration {
+	d := c.srv.pol().bodyTimeout
+	due := c.bodyDue()
+	if due == 0 {
+		return d
+	}
+	left := max(time.Duration(due-monotime()), time.Millisecond)
+	if d <= 0 || left < d {
+		d = left
+	}
+	return d
 }
 
 // fillBody reads more body bytes into the input buffer.

@@ -36,8 +36,11 @@ type conn struct {
 	// goroutine while a request is served.
 	ex        *exchange // nil while idle (epoll engine)
 	reason    CloseReason
+	closeSoon CloseReason // the reason to close after the next response: shed or shut down while a request raced the close
 	hijacked  bool
 	responded bool // the connection closes right after a response
+	refused   bool // read-only after init: over Policy.MaxConnsPerIP, answered 429 at once
+	ipCounted bool // read-only after init: in the server's per-address counts, released as it goes (SetPolicy may change the cap meanwhile)
 }
 
 // epoch is the origin of the monotonic times kept in int64 fields.
@@ -58,6 +61,10 @@ func (c *conn) init(s *Server, remote string) {
 	c.created = monotime()
 	c.idleFrom.Store(c.created)
 	s.live.Add(1)
+	if limit := s.pol().maxConnsPerIP; limit > 0 {
+		c.refused = !s.ips.admit(remote, limit)
+		c.ipCounted = true
+	}
 }
 
 // The connection is the parent context of its requests: it carries the
@@ -113,8 +120,8 @@ func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
 	pol := c.srv.pol()
 	var d int64
 	reason := CloseIdleTimeout
-	if pol.idleTimeout > 0 {
-		d = now + int64(pol.idleTimeout)
+	if hold := pol.holdTime(c.srv.live.Load()); hold > 0 {
+		d = now + int64(hold)
 	}
 	if pol.maxAge > 0 {
 		if end := c.created + int64(pol.maxAge); d == 0 || end < d {
@@ -122,6 +129,31 @@ func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
 		}
 	}
 	return d, reason
+}
+
+// firstRequestGrace is how long after it was accepted a connection that
+// has not sent its first request is still awaited when the server shuts
+// down: its client connected to send one, and would not send it again on
+// a new connection if this one closed first (a client retries only on a
+// connection it had used).
+const firstRequestGrace = time.Second
+
+// firstRequestDue is, for a connection waiting for a request as the
+// server shuts down, until when (monotonic ns) to wait for its first
+// one — the grace, or its hold time if that ends sooner — and 0 to close
+// it now.
+func (c *conn) firstRequestDue(now int64) int64 {
+	if c.nreq.Load() > 0 {
+		return 0
+	}
+	due := c.created + int64(firstRequestGrace)
+	if hold, _ := c.idleDeadline(c.created); hold != 0 && hold < due {
+		due = hold
+	}
+	if due <= now {
+		return 0
+	}
+	return due
 }
 
 // closeAfter decides, as a response head is written, whether the
@@ -140,6 +172,8 @@ func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseR
 		return CloseClient
 	case c.srv.closing.Load():
 		return CloseShutdown
+	case c.closeSoon != reasonNone:
+		return c.closeSoon
 	case pol.maxRequests > 0 && c.nreq.Load() >= uint32(pol.maxRequests):
 		return CloseMaxRequests
 	case pol.maxAge > 0 && now-c.created >= int64(pol.maxAge):
@@ -254,6 +288,9 @@ func (c *conn) writeThrough(p []byte) error {
 // accounted for it: the connection log's record, and Shutdown's count.
 func (c *conn) gone(now int64) {
 	c.logClose(now)
+	if c.ipCounted {
+		c.srv.ips.release(c.remote)
+	}
 	c.srv.connGone()
 }
 
@@ -265,9 +302,12 @@ func (c *conn) gone(now int64) {
 // sent more.
 func (c *conn) lingerNeeded() bool {
 	if !c.responded {
-		return false // closing an idle connection: nothing in flight
+		// Closing an idle connection: nothing is in flight, unless the
+		// server is shutting down — then a request may be on its way, and
+		// it should meet a FIN (which a client retries on) and not a reset.
+		return c.reason == CloseShutdown
 	}
-	return c.ex.in.len() > 0 || c.reason != CloseClient
+	return c.ex != nil && c.ex.in.len() > 0 || c.reason != CloseClient
 }
 
 // Lingering close bounds: long enough for a client to read a response and

@@ -201,8 +201,8 @@ func (c *conn) bodyFailed(w *response) bool {
 		status = http.StatusBadRequest
 	case ex.tooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case ex.bodyBroken && c.reason == CloseBodyTimeout:
-		status, reason = http.StatusRequestTimeout, CloseBodyTimeout
+	case ex.bodyBroken && (c.reason == CloseBodyTimeout || c.reason == CloseSlowBody):
+		status, reason = http.StatusRequestTimeout, c.reason
 	default:
 		return false
 	}

@@ -31,6 +31,9 @@ type goroutineConn struct {
 	// byte of a request: the only wait Shutdown may interrupt.
 	mu          sync.Mutex
 	waitingHead bool // guarded by mu
+	shedding    bool // guarded by mu: shed (shed.go) woke the idle wait to close it
+
+	link idleLink // its place in the shard's idle list (shed.go)
 
 	bg    bgRead     // owned by the serve goroutine, and by the reader while active
 	shard *connShard // read-only: where the connection is counted
@@ -41,6 +44,12 @@ type goroutineConn struct {
 func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 	var backoff time.Duration
 	for {
+		if s.closing.Load() {
+			return ErrServerClosed
+		}
+		if !s.makeRoom() {
+			continue // at the cap, nothing to shed: clients wait in the backlog
+		}
 		nc, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() {
@@ -49,11 +58,7 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 			if !isTemporary(err) {
 				return err
 			}
-			// Out of file descriptors or similar: wait for some to be
-			// released instead of spinning, as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logError("accept failed; retrying", "err", err, "backoff", backoff)
-			time.Sleep(backoff)
+			backoff = s.acceptFailed(err, backoff)
 			continue
 		}
 		backoff = 0
@@ -64,6 +69,9 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 			nc.Close()
 			g.gone(monotime())
 			return ErrServerClosed
+		}
+		if s.overCap() {
+			s.shedIdle(1)
 		}
 		go g.serve()
 	}
@@ -77,6 +85,10 @@ func (g *goroutineConn) serve() {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
+	if c.refused {
+		g.refuse()
+		return
+	}
 	if g.tls != nil && !g.startTLS() {
 		return
 	}
@@ -104,6 +116,18 @@ func (g *goroutineConn) finish() {
 	now := monotime()
 	g.shard.remove(g, now)
 	c.gone(now)
+}
+
+// refuse answers a connection over Policy.MaxConnsPerIP with 429 and
+// closes it (lingering, so the request the client may have sent does not
+// turn the close into a reset). Over TLS, which cannot answer before its
+// handshake, it closes at once.
+func (g *goroutineConn) refuse() {
+	if g.tls != nil {
+		g.setReason(CloseIPLimit)
+		return
+	}
+	g.respondError(429, "too many connections from this address", CloseIPLimit)
 }
 
 // headWait tracks one wait for a request head.
@@ -134,20 +158,10 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 	if c.flush() != nil {
 		return false
 	}
-	idle := ex.in.len() == 0
-	var idleReason CloseReason
-	if idle {
-		if c.nreq.Load() > 0 {
-			c.setState(StateIdle)
-		}
-		ex.in.shrink()
-		var deadline int64
-		deadline, idleReason = c.idleDeadline(monotime())
-		if !g.beginHeadWait(deadline) {
-			c.setReason(CloseShutdown)
-			return false
-		}
-	} else if !hw.deadlineSet {
+	if ex.in.len() == 0 {
+		return g.idleWait(hw)
+	}
+	if !hw.deadlineSet {
 		c.setState(StateReadingHead)
 		hw.deadlineSet = true
 		if hw.started.IsZero() {
@@ -161,15 +175,65 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 	}
 	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
 	c.countIn(n)
-	if idle {
-		g.endHeadWait()
-		hw.started = time.Now()
-		g.idleEnded(n, hw.started)
-	}
 	if n > 0 {
 		return true // an error after data shows again on the next read
 	}
-	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), idle, idleReason)
+	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), false, reasonNone)
+	return false
+}
+
+// idleWait waits for the first bytes of a request with nothing buffered,
+// bounded by the hold time. Shutdown or shedding may cut it short: then
+// the connection closes, unless a request raced the close and already
+// sits in the socket, in which case it is answered, with Connection:
+// close, rather than reset.
+func (g *goroutineConn) idleWait(hw *headWait) bool {
+	c, ex := &g.conn, g.ex
+	if c.nreq.Load() > 0 {
+		c.setState(StateIdle)
+	}
+	ex.in.shrink()
+	deadline, idleReason := c.idleDeadline(monotime())
+	if !g.beginHeadWait(deadline) {
+		return g.interrupted(CloseShutdown)
+	}
+	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	c.countIn(n)
+	cut := g.endHeadWait()
+	hw.started = time.Now()
+	g.idleEnded(n, hw.started)
+	switch {
+	case n > 0:
+		return true
+	case cut != reasonNone && isTimeout(err):
+		return g.interrupted(cut)
+	}
+	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), true, idleReason)
+	return false
+}
+
+// interrupted closes a connection whose idle wait was cut short for
+// reason, unless a request is already in the socket: then it is read,
+// under the header timeout, and answered, the response saying
+// Connection: close.
+func (g *goroutineConn) interrupted(reason CloseReason) bool {
+	c, ex := &g.conn, g.ex
+	if !hasInput(g.tcp) {
+		c.setReason(reason)
+		return false
+	}
+	c.closeSoon = reason
+	var deadline time.Time
+	if d := g.srv.pol().headerTimeout; d > 0 {
+		deadline = time.Now().Add(d)
+	}
+	g.nc.SetReadDeadline(deadline)
+	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	c.countIn(n)
+	if n > 0 {
+		return true
+	}
+	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), true, reason)
 	return false
 }
 
@@ -183,13 +247,19 @@ func (g *goroutineConn) idleEnded(n int, t time.Time) {
 }
 
 // beginHeadWait marks the start of a wait for a new request; it reports
-// false if the server is shutting down, in which case the connection closes.
-// The deadline is set under mu so that wake cannot be overtaken by it.
+// false if the server is shutting down (unless the connection is still
+// awaited for its first request: conn.firstRequestDue). The deadline is set under mu so
+// that wake and shed cannot be overtaken by it. A kept connection enters
+// its shard's idle list: it may be shed.
 func (g *goroutineConn) beginHeadWait(deadline int64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.srv.closing.Load() {
-		return false
+		due := g.firstRequestDue(monotime())
+		if due == 0 {
+			return false
+		}
+		deadline = due // not later than the hold time (firstRequestDue)
 	}
 	g.waitingHead = true
 	var t time.Time
@@ -197,26 +267,45 @@ func (g *goroutineConn) beginHeadWait(deadline int64) bool {
 		t = epoch.Add(time.Duration(deadline))
 	}
 	g.nc.SetReadDeadline(t)
+	if g.nreq.Load() > 0 {
+		g.shard.enterIdle(g)
+		if g.srv.pol().maxConns > 0 {
+			g.srv.signalRoom()
+		}
+	}
 	return true
 }
 
-// endHeadWait ends the idle wait. If Shutdown woke the connection just as a
-// request arrived, the deadline it set is cleared so the request is served.
-func (g *goroutineConn) endHeadWait() {
+// endHeadWait ends the idle wait and returns why it was cut short, if it
+// was: shutdown or shedding. If the wait was cut just as a request
+// arrived, the deadline that cut it is cleared so the request is served.
+func (g *goroutineConn) endHeadWait() CloseReason {
+	g.shard.leaveIdle(g)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.waitingHead = false
-	if g.srv.closing.Load() {
-		g.nc.SetReadDeadline(time.Time{})
+	cut := reasonNone
+	switch {
+	case g.shedding:
+		cut = CloseShed
+	case g.srv.closing.Load():
+		cut = CloseShutdown
+	default:
+		return reasonNone
 	}
+	g.shedding = false
+	g.nc.SetReadDeadline(time.Time{})
+	return cut
 }
 
 // The wire.
 
 func (g *goroutineConn) readBody(p []byte) (int, error) {
-	if d := g.srv.pol().bodyTimeout; d > 0 {
-		g.nc.SetReadDeadline(time.Now().Add(d))
+	var deadline time.Time
+	if d := g.bodyWait(); d > 0 {
+		deadline = time.Now().Add(d)
 	}
+	g.nc.SetReadDeadline(deadline)
 	return g.nc.Read(p)
 }
 
@@ -260,14 +349,19 @@ func (g *goroutineConn) localAddr() net.Addr { return g.nc.LocalAddr() }
 
 func (g *goroutineConn) clock() (time.Time, int64) { return now() }
 
-// wake interrupts a connection waiting for a new request (Shutdown). It
-// works on the socket: the stream above it may be being set up.
+// wake interrupts a connection waiting for a new request (Shutdown), or
+// cuts its wait to the grace for a first request. It works on the socket: the stream above it may be being set up.
 func (g *goroutineConn) wake() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.waitingHead {
-		g.tcp.SetReadDeadline(aLongTimeAgo)
+	if !g.waitingHead {
+		return
 	}
+	if due := g.firstRequestDue(monotime()); due != 0 {
+		g.tcp.SetReadDeadline(epoch.Add(time.Duration(due))) // awaits its first request a moment
+		return
+	}
+	g.tcp.SetReadDeadline(aLongTimeAgo)
 }
 
 // abort closes the socket under a running connection (Close).

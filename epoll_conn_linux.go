@@ -2,7 +2,6 @@ package holdfast
 
 import (
 	"io"
-	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -60,25 +59,32 @@ const (
 	writeReady = epoll.Out | epoll.Hup | epoll.Err
 )
 
-// accept takes the waiting connections of a listening descriptor.
+// accept takes the waiting connections of a listening descriptor. At the
+// connection cap it admits a connection only if an idle one can be shed
+// for it; otherwise new connections wait in the backlog.
 func (l *loop) accept(lfd int, now int64) {
 	for i := 0; i < 64; i++ { // a bounded burst, so other work is not starved
+		if l.srv.full() && !l.eng.anyIdle() {
+			l.srv.warnAtCap()
+			l.pauseListener(lfd, now+int64(capPause))
+			return
+		}
 		fd, remote, err := accept4(lfd, &l.addrBuf)
 		switch err {
 		case nil:
 			l.newConn(fd, remote, now, l.listenTLS[lfd])
+			if l.srv.overCap() {
+				l.shedForNew(now)
+			}
 			continue
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
 		case unix.EAGAIN:
 			l.queued = false // the queue was empty: later ones inherit
 		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
-			// Out of descriptors: stop accepting for a tick rather
-			// than spin on a listener that stays readable.
-			l.srv.logError("accept failed; pausing", "err", os.NewSyscallError("accept4", err), "pause", acceptPause)
-			l.poll.Del(lfd)
-			l.paused = append(l.paused, lfd)
-			l.resumeAt = now + int64(acceptPause)
+			if l.outOfFiles(lfd, err, now) {
+				continue
+			}
 		}
 		// Other errors mean the listener was closed: the kernel has
 		// already removed it from the epoll set.
@@ -95,12 +101,6 @@ func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 	c := &loopConn{l: l, fd: fd}
 	c.init(l.srv, remote)
 	l.tally.accepted++
-	if l.stopping || l.srv.closing.Load() {
-		unix.Close(fd)
-		c.setReason(CloseShutdown)
-		l.forget(c, now)
-		return
-	}
 	if err := l.setSockOpts(fd); err != nil {
 		l.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
@@ -116,11 +116,30 @@ func (l *loop) newConn(fd int, remote string, now int64, st *serverTLS) {
 		return
 	}
 	l.register(c)
-	if st != nil {
+	switch {
+	case c.refused:
+		l.refuse(c, st, now)
+	case st != nil && (l.stopping || l.srv.closing.Load()):
+		l.closeConn(c, CloseShutdown, now)
+	case st != nil:
 		l.startHandshake(c, st) // bounded by the handshake timeout, not the hold time
-		return
+	case l.stopping || l.srv.closing.Load():
+		l.shutIdle(c, now) // accepted as the server closes: its request is still answered
+	default:
+		l.armIdle(c, now)
 	}
-	l.armIdle(c, now)
+}
+
+// refuse answers a connection over Policy.MaxConnsPerIP with 429 and
+// closes it, lingering so that the request the client may have sent does
+// not turn the close into a reset; over TLS, which cannot answer before
+// its handshake, it closes at once.
+func (l *loop) refuse(c *loopConn, st *serverTLS, now int64) {
+	if st == nil {
+		c.attachExchange(c)
+		c.respondError(429, "too many connections from this address", CloseIPLimit)
+	}
+	l.closeConn(c, CloseIPLimit, now)
 }
 
 // setSockOpts gives an accepted socket what it did not inherit from the
@@ -336,9 +355,12 @@ func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 	l.own()
 	c.busy = false
 	ev := c.events.Swap(0)
-	if l.srv.closing.Load() && c.ex.in.len() == 0 {
-		l.closeConn(c, CloseShutdown, now)
-		return
+	if l.srv.closing.Load() && c.ex.in.len() == 0 && ev&readReady == 0 {
+		if !fdHasInput(c.fd) {
+			l.closeConn(c, CloseShutdown, now)
+			return
+		}
+		ev |= epoll.In // a request raced the close: answer it (Connection: close) rather than reset it
 	}
 	if c.ex.in.len() > 0 { // part of the next head
 		l.readingHead(c, now)
@@ -346,6 +368,7 @@ func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 		c.releaseExchange()
 		c.setState(StateIdle)
 		l.armIdle(c, now)
+		l.pushIdle(c)
 	}
 	if s := l.session(c); s != nil {
 		l.sessionIdle(s, now)
@@ -375,7 +398,7 @@ func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 		c.countOut(n)
 		c.ex.out = c.ex.out[:0]
 	}
-	if c.ex != nil && c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
+	if c.lingerNeeded() && unix.Shutdown(c.fd, unix.SHUT_WR) == nil {
 		c.releaseExchange()
 		c.lingering = true
 		l.setDeadline(c, now+int64(lingerTime))

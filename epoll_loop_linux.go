@@ -49,6 +49,9 @@ type loop struct {
 	resumeAt int64              // when paused listeners are watched again
 	queued   bool               // connections queued before the listener was configured may remain
 
+	idle       idleQueue    // kept connections waiting for a request, oldest first (epoll_shed_linux.go)
+	oldestIdle atomic.Int64 // atomic: since when the oldest of them has been idle (monotonic ns; 0: none), for the other loops
+
 	userTimeoutPerConn bool // a listener refused TCP_USER_TIMEOUT: set it on each socket
 	stopping           bool // the server closes: exit once empty
 	tally              tally
@@ -115,6 +118,7 @@ const (
 	msgGather                  // add up the counts, on sums
 	msgSecured                 // the TLS handshake is done: the connection waits for its first request
 	msgToH2                    // the TLS handshake chose HTTP/2: the connection left the loop
+	msgShed                    // another loop admitted a connection over the cap: shed the oldest idle one
 )
 
 func newLoop(s *Server, eng *epollEngine) (*loop, error) {
@@ -390,8 +394,10 @@ func (l *loop) message(m loopMsg, now int64) {
 		l.handedOver(c)
 	case msgWake:
 		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
-			l.closeConn(c, CloseShutdown, now)
+			l.closeOrAnswer(c, CloseShutdown, now)
 		}
+	case msgShed:
+		l.shedOldest(now)
 	case msgListen:
 		l.queued = true
 		l.userTimeoutPerConn = l.userTimeoutPerConn || m.perConn
@@ -452,9 +458,21 @@ func (l *loop) gather() gathered {
 func (l *loop) closeIdle(now int64) {
 	for _, c := range l.conns {
 		if c != nil && !c.busy && !c.lingering && c.ex == nil {
-			l.closeConn(c, CloseShutdown, now)
+			l.shutIdle(c, now)
 		}
 	}
+}
+
+// shutIdle closes a connection waiting for a request as the server shuts
+// down, unless it has not sent its first request yet: that one is awaited
+// a moment (conn.firstRequestDue), answered with Connection: close if it
+// comes, and closed at the deadline otherwise.
+func (l *loop) shutIdle(c *loopConn, now int64) {
+	if due := c.firstRequestDue(now); due != 0 {
+		l.setDeadline(c, due)
+		return
+	}
+	l.closeOrAnswer(c, CloseShutdown, now)
 }
 
 // expired handles a connection whose deadline passed.

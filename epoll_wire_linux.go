@@ -108,7 +108,7 @@ func (c *loopConn) readBody(p []byte) (int, error) {
 		case err != unix.EAGAIN:
 			return 0, os.NewSyscallError("read", err)
 		}
-		if err := c.wait(readReady, c.srv.pol().bodyTimeout); err != nil {
+		if err := c.wait(readReady, c.bodyWait()); err != nil {
 			return 0, err
 		}
 	}

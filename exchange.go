@@ -42,6 +42,8 @@ type exchange struct {
 	tooLarge   bool  // the body passed Server.MaxBodyBytes
 	badBody    error // the chunked framing was invalid
 	bodyBroken bool  // reading the body failed: the framing is lost
+	bodyStart  int64 // when the first body read began (monotonic ns; 0: none yet), for Policy.MinBodyRate
+	bodyRead   int64 // body bytes read from the socket since
 }
 
 // outbufSize is the output buffer size: writes up to it are coalesced, so

@@ -89,6 +89,29 @@ type Policy struct {
 	// not.
 	DrainLimit int64
 
+	// MinBodyRate is the least rate, in bytes per second, at which a
+	// request body must arrive once the handler reads it: after a grace of
+	// one second, a body whose bytes so far came slower is answered 408
+	// and closed (CloseSlowBody). It is checked between reads, so a client
+	// that trickles a byte now and then — which BodyTimeout, a bound on
+	// each wait, lets through — is refused too. Default: no minimum.
+	MinBodyRate int64
+
+	// MaxConns caps the server's open connections (both engines, HTTP/1.x
+	// and HTTPS alike). As the count nears it, idle connections are held
+	// for less time (see HoldTime, and the Keep-Alive hint says so); at
+	// it, the connection that has been idle longest is closed to admit a
+	// new one (CloseShed) — never one with a request in flight — and when
+	// none is idle, new connections wait in the listen backlog until one
+	// closes. Default: no cap (the process's descriptor limit is the cap;
+	// running out of descriptors also sheds idle connections).
+	MaxConns int
+
+	// MaxConnsPerIP caps the open connections of one client address: a
+	// connection beyond it is answered 429 at once and closed
+	// (CloseIPLimit). Default: no cap.
+	MaxConnsPerIP int
+
 	// HandshakeTimeout bounds a TLS handshake, from accept to the
 	// handshake's end. A client that stops mid-handshake, or connects and
 	// sends nothing, is closed when it passes (CloseHandshakeTimeout); on
@@ -167,6 +190,9 @@ type policy struct {
 	advertise     bool
 	drainLimit    int64
 	handshake     time.Duration
+	minBodyRate   int64
+	maxConns      int
+	maxConnsPerIP int
 	sock          sockopt.Options
 }
 
@@ -182,6 +208,9 @@ func (p Policy) resolve() policy {
 		advertise:     p.AdvertiseKeepAlive.or(true),
 		drainLimit:    setting.Or(p.DrainLimit, DefaultDrainLimit),
 		handshake:     setting.Or(p.HandshakeTimeout, DefaultHandshakeTimeout),
+		minBodyRate:   max(p.MinBodyRate, 0),
+		maxConns:      max(p.MaxConns, 0),
+		maxConnsPerIP: max(p.MaxConnsPerIP, 0),
 		sock: sockopt.Settings{
 			KeepAliveOff: !p.TCPKeepAlive.or(true),
 			Idle:         p.TCPKeepAliveIdle,
@@ -207,6 +236,9 @@ func (p Policy) Resolved() Policy {
 		MaxAge:               noneIfZero(r.maxAge),
 		AdvertiseKeepAlive:   toggle(r.advertise),
 		DrainLimit:           noneIfZero(r.drainLimit),
+		MinBodyRate:          noneIfZero(r.minBodyRate),
+		MaxConns:             noneIfZero(r.maxConns),
+		MaxConnsPerIP:        noneIfZero(r.maxConnsPerIP),
 		TCPKeepAlive:         toggle(r.sock.KeepAlive),
 		TCPKeepAliveIdle:     r.sock.Idle,
 		TCPKeepAliveInterval: r.sock.Interval,

@@ -125,7 +125,7 @@ func TestHalfCloseMidHead(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := newClient(t, nc)
-		c.send("GET /\r\n")
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n")
 		c.nc.(interface{ CloseWrite() error }).CloseWrite()
 		ts := newServerOn(t, l, e, echo, func(s *holdfast.Server) { s.Policy.HeaderTimeout = time.Minute })
 		c.expectClosed() // within ioTimeout, far less than the header timeout

@@ -81,6 +81,8 @@ type Server struct {
 	live     atomic.Int64           // connections not yet gone: Shutdown waits for none
 	nextID   atomic.Uint64          // connection IDs
 	closing  atomic.Bool            // Shutdown or Close called
+	ips      addressCounts          // open connections per client address (Policy.MaxConnsPerIP)
+	room     chan struct{}          // signalled as connections go or idle, at the cap; made by init
 
 	done      chan struct{} // closed when Shutdown or Close is called
 	closeOnce sync.Once
@@ -109,6 +111,7 @@ func (s *Server) init() {
 		s.h2conns = make(map[*h2Conn]struct{})
 		s.detached = make(map[*conn]struct{})
 		s.done = make(chan struct{})
+		s.room = make(chan struct{}, 1)
 	})
 }
 
@@ -256,7 +259,11 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 // connGone is told of every connection that ends, whatever its engine, so
 // that Shutdown learns when the last one is gone.
 func (s *Server) connGone() {
-	if s.live.Add(-1) == 0 && s.closing.Load() {
+	left := s.live.Add(-1)
+	if s.pol().maxConns > 0 {
+		s.signalRoom()
+	}
+	if left == 0 && s.closing.Load() {
 		s.mu.Lock()
 		s.signalDrainedLocked()
 		s.mu.Unlock()

@@ -10,10 +10,11 @@ import (
 // closing and gathering take one shard's lock, never one lock for the
 // whole server, and serving a request takes none.
 type connShard struct {
-	mu    sync.Mutex
-	conns map[*goroutineConn]struct{} // guarded by mu
-	tally tally                       // guarded by mu
-	idle  atomicHistogram             // atomic: observed by the connections' goroutines
+	mu     sync.Mutex
+	conns  map[*goroutineConn]struct{} // guarded by mu
+	tally  tally                       // guarded by mu
+	idle   atomicHistogram             // atomic: observed by the connections' goroutines
+	idlers idleList                    // guarded by mu: connections waiting for their next request, oldest first (shed.go)
 
 	_ [64]byte // keeps neighbouring shards' locks off one cache line
 }
@@ -50,6 +51,7 @@ func (sh *connShard) admit(g *goroutineConn) bool {
 func (sh *connShard) remove(g *goroutineConn, now int64) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	sh.unlinkIdle(g)
 	delete(sh.conns, g)
 	g.account(&sh.tally, now)
 }

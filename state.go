@@ -148,6 +148,16 @@ const (
 	// CloseHandshakeTimeout: the TLS handshake did not complete within
 	// Policy.HandshakeTimeout.
 	CloseHandshakeTimeout
+	// CloseShed: an idle keep-alive connection closed to make room for a
+	// new one, at Policy.MaxConns or when the process ran out of file
+	// descriptors.
+	CloseShed
+	// CloseIPLimit: the client's address had Policy.MaxConnsPerIP
+	// connections open already (answered 429).
+	CloseIPLimit
+	// CloseSlowBody: the request body arrived slower than
+	// Policy.MinBodyRate (answered 408 if nothing was sent yet).
+	CloseSlowBody
 
 	numReasons
 )
@@ -174,6 +184,9 @@ var reasonNames = [numReasons]string{
 	CloseReadError:        "read-error",
 	CloseHandshakeError:   "tls-handshake-error",
 	CloseHandshakeTimeout: "tls-handshake-timeout",
+	CloseShed:             "shed",
+	CloseIPLimit:          "ip-limit",
+	CloseSlowBody:         "slow-body",
 }
 
 func (r CloseReason) String() string { return enum.Name(reasonNames[:], r, "CloseReason") }

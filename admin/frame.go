@@ -101,13 +101,11 @@ func busier(a, b *holdfast.ConnInfo) bool {
 	return a.ID < b.ID
 }
 
-// older orders connections by age.
-func older(a, b *holdfast.ConnInfo) bool {
-	if a.Age != b.Age {
-		return a.Age > b.Age
-	}
-	return a.ID < b.ID
-}
+// older orders connections by age. The server numbers connections as it
+// accepts them, so the lower ID is the older one; the ages, which each
+// event loop measures at its own moment of the gathering, could put two
+// connections accepted close together the other way round.
+func older(a, b *holdfast.ConnInfo) bool { return a.ID < b.ID }
 
 // top returns the n first of conns in the order before gives, in one pass
 // that keeps only n.

@@ -176,6 +176,21 @@ func TestServeZeroMeansNoLimit(t *testing.T) {
 	}
 }
 
+// The overload flags reach the Policy as given.
+func TestServeOverloadFlags(t *testing.T) {
+	cfg, err := parseServeArgs([]string{"--max-conns", "10000", "--max-conns-per-ip", "64", "--min-body-rate", "512"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := srv.Policy; p.MaxConns != 10000 || p.MaxConnsPerIP != 64 || p.MinBodyRate != 512 {
+		t.Errorf("policy %+v", p)
+	}
+}
+
 // A command line that cannot run as written exits 2 with one line naming
 // the flag as the help spells it; a failure of the work exits 1.
 func TestExitCodes(t *testing.T) {
@@ -194,6 +209,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--tcp-keepalive-count", "0"}, 2, "--tcp-keepalive-count 0: must be at least 1"},
 		{[]string{"--drain-limit", "-1"}, 2, "--drain-limit -1: must not be negative"},
 		{[]string{"--max-body", "-1"}, 2, "--max-body -1: must not be negative"},
+		{[]string{"--max-conns", "-1"}, 2, "--max-conns -1: must not be negative"},
 		{[]string{"--tcp-keepalive-idle", "0"}, 2, "--tcp-keepalive-idle 0: must be more than zero"},
 		{[]string{"--no-keepalive=maybe"}, 2, "--no-keepalive=maybe: want true or false"},
 		{[]string{"serve", "a", "b"}, 2, "one directory at most"},

@@ -33,6 +33,9 @@ type frontConfig struct {
 	policy                     holdfast.Policy
 	maxBody                    int64
 
+	upgradable bool   // upgrade.go
+	pidFile    string // upgrade.go
+
 	tlsCert, tlsKey     string // front_tls.go
 	tlsSelfSigned, noH2 bool
 }
@@ -55,6 +58,9 @@ func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	durationVar(fs, &p.MaxAge, "max-age", holdfast.DefaultMaxAge, "age after which a connection closes at its next response (0: no limit)")
 	numberVar(fs, &p.DrainLimit, "drain-limit", holdfast.DefaultDrainLimit, 0, "`BYTES` of a request body left unread by the handler that are read to keep the connection (0: close instead)")
 	numberVar(fs, &cfg.maxBody, "max-body", 0, 0, "largest request body accepted in `BYTES`, else 413 (0: no limit)")
+	numberVar(fs, &p.MaxConns, "max-conns", 0, 0, "open connections at most; at the cap the connection idle longest is closed for a new one, and near it idle connections are held less (0: no limit)")
+	numberVar(fs, &p.MaxConnsPerIP, "max-conns-per-ip", 0, 0, "open connections of one client address at most; more are answered 429 (0: no limit)")
+	numberVar(fs, &p.MinBodyRate, "min-body-rate", 0, 0, "least rate of a request body in `BYTES` per second after its first second, else 408 (0: no minimum)")
 	fs.BoolVar(&cfg.noKeepAlive, "no-keepalive", false, "short connections: every response closes its connection")
 	fs.BoolVar(&cfg.noAdvertise, "no-keepalive-header", false, "do not send Keep-Alive: timeout=, max= hints")
 	fs.BoolVar(&cfg.noTCPKeepAlive, "no-tcp-keepalive", false, "do not send TCP keepalive probes")
@@ -64,6 +70,8 @@ func frontFlags(fs *flag.FlagSet, cfg *frontConfig) {
 	durationVar(fs, &p.TCPUserTimeout, "tcp-user-timeout", 0, "longest time sent data may stay unacknowledged, Linux (0: idle + interval × count)")
 	fs.BoolVar(&cfg.classicTCP, "classic-tcp-keepalive", false, "classic TCP keepalive: first probe after 2h, then every 75s, 10 probes, no user timeout")
 	positiveDurationVar(fs, &cfg.drainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
+	fs.BoolVar(&cfg.upgradable, "upgradable", false, "on SIGUSR2, start this binary again with the same arguments, hand it the listening sockets, then drain and exit (Unix)")
+	fs.StringVar(&cfg.pidFile, "pid-file", "", "write the serving process's ID to `FILE` once it serves (after an upgrade, the new one's)")
 	tlsFlags(fs, cfg)
 }
 
@@ -162,14 +170,22 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 	}
 	defer logs.close()
 	srv.ErrorLog, srv.AccessLog, srv.ConnectionLog = logs.errors, logs.access, logs.connections
-	l, err := listenFront(cfg, srv, log)
+	if err := setupTLS(cfg, srv, log); err != nil {
+		return err
+	}
+	up, err := startUpgrades(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	l, err := up.listen(cfg.listen)
 	if err != nil {
 		return err
 	}
 	var adminSrv *holdfast.Server
 	var draining atomic.Bool // /ready answers 503 once set
 	if cfg.admin != "" {
-		a, addr, err := startAdmin(cfg.admin, srv, started, func() bool { return !draining.Load() }, srv.ErrorLog, run.adminExtra)
+		a, addr, err := startAdmin(up.listen, cfg.admin, srv, started, func() bool { return !draining.Load() }, srv.ErrorLog, run.adminExtra)
 		if err != nil {
 			l.Close()
 			return fmt.Errorf("--admin: %w", err)
@@ -181,10 +197,15 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 
 	errc := make(chan error, 1)
 	go func() { errc <- serveListener(cfg, srv, l) }()
+	if err := up.ready(); err != nil {
+		fmt.Fprintf(log, "holdfast: %v\n", err)
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-up.exit():
+		fmt.Fprintln(log, "holdfast: upgraded: the new process serves; this one drains")
 	}
 	draining.Store(true)
 	fmt.Fprintln(log, "holdfast: draining connections")
@@ -238,10 +259,11 @@ func limitText(d time.Duration) string {
 	return d.String()
 }
 
-// startAdmin serves the admin endpoints for src on addr: with the version,
-// the start time, /ready answering 503 once ready says so, and opts.
-func startAdmin(addr string, src admin.Source, started time.Time, ready func() bool, errLog *slog.Logger, opts []admin.Option) (*holdfast.Server, net.Addr, error) {
-	l, err := holdfast.Listen(addr)
+// startAdmin serves the admin endpoints for src on addr, listening with
+// listen: with the version, the start time, /ready answering 503 once
+// ready says so, and opts.
+func startAdmin(listen func(string) (net.Listener, error), addr string, src admin.Source, started time.Time, ready func() bool, errLog *slog.Logger, opts []admin.Option) (*holdfast.Server, net.Addr, error) {
+	l, err := listen(addr)
 	if err != nil {
 		return nil, nil, err
 	}

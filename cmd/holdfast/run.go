@@ -161,7 +161,7 @@ func runReload(args []string, stdout, stderr io.Writer) int {
 	if p == nil {
 		return code
 	}
-	pid, err := readPID(p.file)
+	pid, err := runningPID(p.file)
 	if err == nil {
 		err = signalReload(pid)
 	}
@@ -172,8 +172,8 @@ func runReload(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// readPID reads the process ID in the file's pid-file.
-func readPID(f *config.File) (int, error) {
+// runningPID reads the process ID in the file's pid-file.
+func runningPID(f *config.File) (int, error) {
 	if f.PIDFile == "" {
 		return 0, fmt.Errorf("%s has no pid-file; send SIGHUP to holdfast run yourself (kill -HUP PID, systemctl reload)", f.Path)
 	}

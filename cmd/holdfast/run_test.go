@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -49,7 +50,7 @@ func writeConfig(t *testing.T, dir, text string) string {
 // startRun runs holdfast run -c path and returns it once it runs.
 func startRun(t *testing.T, path string) *child {
 	t.Helper()
-	return startChild(t, "holdfast: running", "run", "-c", path)
+	return startChild(t, "holdfast: running", exec.Command(os.Args[0], "run", "-c", path))
 }
 
 // waitLog waits until the child's log has said text n times in all.

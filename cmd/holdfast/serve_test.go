@@ -51,14 +51,15 @@ func (c *child) log() string {
 // once it says where it serves.
 func startCommand(t *testing.T, args ...string) *child {
 	t.Helper()
-	return startChild(t, "holdfast: serving", args...)
+	return startChild(t, "holdfast: serving", exec.Command(os.Args[0], args...))
 }
 
-// startChild runs holdfast with args as a child process and returns it
-// once it writes a line that starts with ready.
-func startChild(t *testing.T, ready string, args ...string) *child {
+// startChild runs cmd, which runs this binary as holdfast (perhaps under
+// a wrapper such as prlimit), and returns it once it writes a line that
+// starts with ready.
+func startChild(t *testing.T, ready string, cmd *exec.Cmd) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...)}
+	c := &child{cmd: cmd}
 	c.cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {

@@ -103,7 +103,7 @@ func (s *site) publishGroups() {
 
 func (s *site) startAdmin() error {
 	opts := []admin.Option{admin.WithUpstreams(s.upstreams), admin.WithCollectors(upstreamCollector(s.upstreamSources))}
-	a, addr, err := startAdmin(s.plan.process.admin, &s.servers, s.started, s.ready.Load, s.logs.errors, opts)
+	a, addr, err := startAdmin(holdfast.Listen, s.plan.process.admin, &s.servers, s.started, s.ready.Load, s.logs.errors, opts)
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}

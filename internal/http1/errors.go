@@ -16,6 +16,7 @@ var (
 	ErrHeadTooLarge        = &Error{431, "request header fields too large"}
 	ErrTooManyFields       = &Error{431, "too many header fields"}
 	ErrBadRequestLine      = &Error{400, "malformed request line"}
+	ErrRequestLineControl  = &Error{400, "control character in request line"}
 	ErrBadMethod           = &Error{400, "invalid method"}
 	ErrBadTarget           = &Error{400, "invalid request target"}
 	ErrTargetFragment      = &Error{400, "fragment in request target"}

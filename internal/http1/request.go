@@ -19,6 +19,7 @@ import "bytes"
 // into buf. On an error it may be partly filled. Call Reset before parsing
 // the next message.
 func (p *Parser) ParseRequest(buf []byte, req *Request) (n int, err error) {
+	p.request = true
 	if err := p.scan(buf); err != nil {
 		return 0, err
 	}
@@ -34,9 +35,7 @@ func (p *Parser) ParseRequest(buf []byte, req *Request) (n int, err error) {
 // parseRequestHead validates the complete head in buf[p.start:p.end].
 func (p *Parser) parseRequestHead(buf []byte, req *Request) error {
 	req.Reset()
-	if err := parseRequestLine(buf[p.start:p.lineEnd-1], req); err != nil {
-		return err
-	}
+	p.line.fill(buf[p.start:p.lineEnd-1], req)
 	var h reqHeadState
 	head := buf[:p.end]
 	for ls := p.lineEnd + 1; ls < p.end-2; {
@@ -56,36 +55,61 @@ func (p *Parser) parseRequestHead(buf []byte, req *Request) error {
 	return h.finish(req)
 }
 
+// requestLine is a checked request line: where its parts end, relative
+// to its start, and what they say.
+type requestLine struct {
+	methodEnd, targetStart, targetEnd int
+	form                              TargetForm
+	version                           Version
+}
+
+// fill sets req's request-line fields from line, the bytes l was checked on.
+func (l *requestLine) fill(line []byte, req *Request) {
+	req.Method, req.Target = line[:l.methodEnd], line[l.targetStart:l.targetEnd]
+	req.Form, req.Version = l.form, l.version
+}
+
+// checkRequestLine checks the start line of a request as soon as its CRLF
+// has arrived, before the rest of the head, so that a request that can
+// never be served ("GET /", "PRI * HTTP/2.0") is answered at once.
+func (p *Parser) checkRequestLine(line []byte) error {
+	l, err := parseRequestLine(line)
+	p.line = l
+	return err
+}
+
 // parseRequestLine parses "method SP request-target SP HTTP-version" (RFC
-// 9112 §3), CRLF excluded. The version is checked before the target so that
-// an HTTP/2 connection preface ("PRI * HTTP/2.0") is answered with 505.
-func parseRequestLine(line []byte, req *Request) error {
+// 9112 §3), CRLF excluded. Control bytes other than CR were refused as
+// they arrived (see Parser.lineControl). The version is checked before the
+// target so that an HTTP/2 connection preface ("PRI * HTTP/2.0") is
+// answered with 505.
+func parseRequestLine(line []byte) (requestLine, error) {
+	var l requestLine
 	if bytes.IndexByte(line, '\r') >= 0 {
-		return ErrBareCR
+		return l, ErrBareCR
 	}
 	sp1 := bytes.IndexByte(line, ' ')
 	if sp1 < 0 {
-		return ErrBadRequestLine
+		return l, ErrBadRequestLine
 	}
 	rest := line[sp1+1:]
 	sp2 := bytes.IndexByte(rest, ' ')
 	if sp2 <= 0 || bytes.IndexByte(rest[sp2+1:], ' ') >= 0 {
-		return ErrBadRequestLine
+		return l, ErrBadRequestLine
 	}
 	method, target := line[:sp1], rest[:sp2]
 	if !isToken(method) {
-		return ErrBadMethod
+		return l, ErrBadMethod
 	}
 	v, err := parseVersion(rest[sp2+1:])
 	if err != nil {
-		return err
+		return l, err
 	}
 	form, err := parseTarget(method, target)
 	if err != nil {
-		return err
+		return l, err
 	}
-	req.Method, req.Target, req.Form, req.Version = method, target, form, v
-	return nil
+	return requestLine{methodEnd: sp1, targetStart: sp1 + 1, targetEnd: sp1 + 1 + sp2, form: form, version: v}, nil
 }
 
 // parseVersion parses exactly "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3).

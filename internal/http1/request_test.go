@@ -64,9 +64,9 @@ var requestLineCases = []reqCase{
 	{"connect with userinfo", "CONNECT u@h:443 HTTP/1.1\r\nHost: h\r\n\r\n", ErrBadTarget, nil},
 	{"origin form double slash", line("//x"), nil, func(r *Request) bool { return r.Form == OriginForm }},
 	{"obs-text in target", line("/caf\xc3\xa9"), nil, nil},
-	{"ctl in target", line("/a\x01b"), ErrBadTarget, nil},
-	{"del in target", line("/a\x7fb"), ErrBadTarget, nil},
-	{"tab in target", line("/a\tb"), ErrBadTarget, nil},
+	{"ctl in target", line("/a\x01b"), ErrRequestLineControl, nil},
+	{"del in target", line("/a\x7fb"), ErrRequestLineControl, nil},
+	{"tab in target", line("/a\tb"), ErrRequestLineControl, nil},
 	{"relative target", line("foo"), ErrBadTarget, nil},
 	{"authority form with GET", line("example.com:80"), ErrBadTarget, nil},
 	{"asterisk with GET", line("*"), ErrBadTarget, nil},
@@ -83,7 +83,7 @@ var requestLineCases = []reqCase{
 	{"two spaces after target", "GET /  HTTP/1.1\r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
 	{"trailing space", "GET / HTTP/1.1 \r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
 	{"leading space", " GET / HTTP/1.1\r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
-	{"tabs", "GET\t/\tHTTP/1.1\r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
+	{"tabs", "GET\t/\tHTTP/1.1\r\nHost: h\r\n\r\n", ErrRequestLineControl, nil},
 	{"no version", "GET /\r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
 	{"method only", "GET\r\n\r\n", ErrBadRequestLine, nil},
 	{"whitespace line first", " \r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", ErrBadRequestLine, nil},
@@ -411,5 +411,31 @@ func TestParseRequestHugeLimits(t *testing.T) {
 	buf := []byte(in)
 	if got := feedRequest(lim, buf, bytewiseCuts(len(buf))...); got.err != nil || got.n != len(in) {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// A request line that can never be served is refused as soon as it is
+// complete, and a control byte as soon as it arrives: the rest of the head
+// is not waited for.
+func TestParseRequestRefusedEarly(t *testing.T) {
+	cases := []struct {
+		in   string
+		want error
+	}{
+		{"GET /\r\n", ErrBadRequestLine},
+		{"PRI * HTTP/2.0\r\n", ErrVersionNotSupported},
+		{"GET / HTTP/1.1 extra\r\n", ErrBadRequestLine},
+		{"G@T / HTTP/1.1\r\n", ErrBadMethod},
+		{"\x00", ErrRequestLineControl},
+		{strings.Repeat("\x00", 4096), ErrRequestLineControl},
+		{"GET /a\x01", ErrRequestLineControl},
+		{"\r\n\r\nGET / HTTP/1.1\x1b", ErrRequestLineControl},
+	}
+	for _, c := range cases {
+		var p Parser
+		var req Request
+		if n, err := p.ParseRequest([]byte(c.in), &req); n != 0 || err != c.want {
+			t.Errorf("ParseRequest(%q) = %d, %v; want %v", c.in, n, err, c.want)
+		}
 	}
 }

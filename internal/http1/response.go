@@ -12,6 +12,7 @@ import "bytes"
 // needs it and the framing cannot be affected: a missing reason phrase, and
 // whitespace before a field's colon (which RFC 9112 §5.1 has proxies strip).
 func (p *Parser) ParseResponse(buf []byte, resp *Response) (n int, err error) {
+	p.request = false
 	if err := p.scan(buf); err != nil {
 		return 0, p.fail(responseErr(err))
 	}

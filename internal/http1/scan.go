@@ -24,6 +24,13 @@ type Parser struct {
 	end       int   // head length (through the final LF) once phase is scanDone
 	err       error // sticky: a failed head stays failed until Reset
 
+	// Request heads only: the start line is checked as soon as it is
+	// complete, and its bytes as they arrive, so that a client sending
+	// garbage is answered at once instead of at the header timeout.
+	request     bool        // parsing a request head (ParseRequest)
+	lineChecked int         // bytes of the start line before this index hold no control byte
+	line        requestLine // the start line, once checked
+
 	// scanned counts the bytes examined while looking for the end of the
 	// head; tests use it to show that feeding a head byte by byte is linear.
 	scanned int
@@ -42,6 +49,7 @@ const (
 func (p *Parser) Reset() {
 	p.phase, p.pos, p.start, p.lineEnd, p.fieldLine = scanSkip, 0, 0, 0, 0
 	p.fields, p.end, p.err, p.scanned = 0, 0, nil, 0
+	p.lineChecked, p.line = 0, requestLine{}
 }
 
 // limits returns p.Limits with zero fields replaced by their defaults.
@@ -142,6 +150,9 @@ func (p *Parser) lineFeed(buf []byte, j, maxHead, maxFields int) error {
 	}
 	if p.phase == scanLine {
 		p.phase, p.lineEnd, p.fieldLine = scanFields, j, j+1
+		if p.request {
+			return p.checkRequestLine(buf[p.start : j-1])
+		}
 		return nil
 	}
 	if j-1 == p.fieldLine { // an empty line: the end of the head
@@ -170,13 +181,36 @@ func (p *Parser) limitErr(buf []byte, k, maxLine, maxHead int) error {
 		}
 	}
 	over431 := maxHead + 1
+	overCtl := len(buf) + 1 // the prefix length that shows a control byte in a request line
+	if p.request && p.phase == scanLine {
+		if i := p.lineControl(buf, k); i >= 0 {
+			overCtl = i + 1
+		}
+	}
 	switch {
+	case overCtl <= k && overCtl <= over414 && overCtl <= over431:
+		return ErrRequestLineControl
 	case over414 <= k && over414 <= over431:
 		return ErrRequestLineTooLong
 	case over431 <= k:
 		return ErrHeadTooLarge
 	}
 	return nil
+}
+
+// lineControl returns the index of the first control byte (CR aside:
+// it may start the line's CRLF) or DEL in buf[p.start:k], the start line
+// received so far, or -1. No request line holds one, so a client that
+// sends one is refused before its line ends; the bytes before
+// p.lineChecked were looked at before.
+func (p *Parser) lineControl(buf []byte, k int) int {
+	for i := max(p.lineChecked, p.start); i < k; i++ {
+		if c := buf[i]; (c < ' ' && c != '\r') || c == 0x7f {
+			return i
+		}
+	}
+	p.lineChecked = k
+	return -1
 }
 
 // headLimit checks the head byte limit for a prefix of k bytes.

@@ -12,6 +12,10 @@
 // ([StartNginx], [NewRelay]) that skips or fails the test and stops the
 // peer when the test ends.
 //
+// [StartLoad] is a steady keep-alive load through net/http's Transport
+// that counts failures and resets, for tests of a server that stops or
+// hands its sockets over while it is served.
+//
 // The package is internal, yet compare/ (a module of its own) imports it:
 // Go allows an internal package to be imported by any package whose import
 // path is rooted at the internal directory's parent, here "holdfast", and
