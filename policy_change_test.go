@@ -63,3 +63,25 @@ func TestSetPolicyTCPOptions(t *testing.T) {
 		}
 	})
 }
+
+// A connection counted under one per-address cap is released when it goes
+// even if SetPolicy lifted the cap meanwhile: put back, the cap finds the
+// address's slots free again.
+func TestSetPolicyPerAddressCount(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo, func(s *holdfast.Server) { s.Policy.MaxConnsPerIP = 1 })
+		first := ts.dial(t)
+		first.get("/")
+		if err := ts.SetPolicy(holdfast.Policy{}); err != nil {
+			t.Fatal(err)
+		}
+		first.nc.Close()
+		waitStats(t, ts.Server, "the first connection gone", closedBy(holdfast.CloseClient, 1))
+		if err := ts.SetPolicy(holdfast.Policy{MaxConnsPerIP: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := ts.dial(t).get("/"); resp.StatusCode != 200 {
+			t.Fatalf("the address's only connection: %d, want it served", resp.StatusCode)
+		}
+	})
+}
