@@ -7,7 +7,9 @@ package holdfast
 // wait, the header timeout of their next request, the request cap, age
 // cap and Keep-Alive hint of their next response. None is closed by the
 // change itself; one that is over a new cap closes after its next
-// response, as it would have under that cap.
+// response, as it would have under that cap. The connection caps
+// (MaxConns, MaxConnsPerIP) and MinBodyRate apply from the next
+// connection, or the next body read, on.
 //
 // The TCP options apply to connections accepted from then on (on the
 // epoll engine they are set again on the listeners, which accepted
