@@ -45,7 +45,8 @@ func startListener(lp *listenerPlan, rt *router, logs *serveLogs, log io.Writer)
 		ll.reloadableCertificate()
 	}
 	ll.addr = l.Addr()
-	go func() { ll.served <- serveListener(&ll.front, srv, l) }()
+	started := ll.front // update replaces ll.front while this serves
+	go func() { ll.served <- serveListener(&started, srv, l) }()
 	fmt.Fprintln(log, servingLine(count(len(lp.spec.Routes), "route"), &ll.front, srv, ll.addr))
 	return ll, nil
 }
