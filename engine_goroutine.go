@@ -65,11 +65,7 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 		g := &goroutineConn{nc: nc, tcp: nc, tls: st}
 		g.init(s, nc.RemoteAddr().String())
 		g.shard = s.shardOf(g.id)
-		if !g.shard.admit(g) {
-			nc.Close()
-			g.gone(monotime())
-			return ErrServerClosed
-		}
+		g.shard.admit(g)
 		if s.overCap() {
 			s.shedIdle(1)
 		}
