@@ -25,7 +25,7 @@ type report struct {
 }
 
 func newReport(cfg config) *report {
-	m := fmt.Sprintf("%s, %d CPUs, Linux %s, %s", sysinfo.CPUModel(), runtime.NumCPU(), sysinfo.Kernel(), runtime.Version())
+	m := fmt.Sprintf("%s, %d CPUs, Linux %s, %s", sysinfo.CPUModel(), onlineCPUs(), sysinfo.Kernel(), runtime.Version())
 	for _, t := range cfg.servers {
 		if t.kind == "nginx" {
 			if bin, err := testrig.FindNginx(); err == nil {
@@ -132,6 +132,13 @@ func (r *report) soakSection(b *strings.Builder, s soakResult) {
 		fmt.Fprintf(b, "| %.0f | %.1f | %d | %d | %d | %d |\n", p.at.Seconds(), mib(p.rssKiB), p.goroutines, p.threads, p.open, p.held)
 	}
 	b.WriteString("\n")
+}
+
+// onlineCPUs is the machine's CPU count (runtime.NumCPU counts only the
+// CPUs this pinned process may use).
+func onlineCPUs() int {
+	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(cpuinfo), "\nprocessor") + strings.Count(string(cpuinfo[:min(len(cpuinfo), 9)]), "processor")
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
