@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"holdfast/compare/internal/crowd"
 	"holdfast/compare/internal/sysinfo"
 	"holdfast/internal/testrig"
 )
@@ -147,9 +147,5 @@ func reasonsText(m map[string]int64) string {
 	if len(m) == 0 {
 		return "—"
 	}
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
+	return crowd.CountsText(m)
 }

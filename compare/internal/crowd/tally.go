@@ -72,10 +72,13 @@ func (t Tally) Lifetimes() (n int, lo, median, hi float64) {
 }
 
 // EndingsText is the endings as "name N, name N", sorted by name.
-func (t Tally) EndingsText() string {
+func (t Tally) EndingsText() string { return CountsText(t.Endings) }
+
+// CountsText is counts as "name N, name N", sorted by name.
+func CountsText(counts map[string]int64) string {
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(t.Endings)) {
-		parts = append(parts, fmt.Sprintf("%s %d", k, t.Endings[k]))
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 	}
 	return strings.Join(parts, ", ")
 }
