@@ -126,3 +126,46 @@ func closesSince(before, after adminStats) map[string]int64 {
 	}
 	return out
 }
+
+// cpuWatch measures, over a phase, the server's CPU share and what the
+// other processes used of the server's CPU: a latency measured while
+// something else ran there says little.
+type cpuWatch struct {
+	proc           procstat.Proc
+	pid, cpu       int // cpu: -1 when the server is not pinned to one CPU
+	server0, busy0 uint64
+	start          time.Time
+}
+
+func (e *env) watchCPU(s *server) cpuWatch {
+	w := cpuWatch{pid: s.proc.PID, cpu: -1, start: time.Now()}
+	if n, err := strconv.Atoi(e.cfg.serverCPU); err == nil {
+		w.cpu = n
+		w.busy0, _ = w.proc.CPUBusy(n)
+	}
+	w.server0, _ = w.proc.CPUTicks(w.pid)
+	return w
+}
+
+// shares are the server's CPU and the others' CPU on its core since the
+// watch began, as shares of one core; others is -1 if unknown.
+func (w cpuWatch) shares() (server, others float64) {
+	secs := time.Since(w.start).Seconds()
+	ticks, _ := w.proc.CPUTicks(w.pid)
+	server = float64(ticks-w.server0) / procstat.TicksPerSecond / secs
+	others = -1
+	if w.cpu >= 0 {
+		if busy, err := w.proc.CPUBusy(w.cpu); err == nil {
+			others = max(float64(busy-w.busy0)/procstat.TicksPerSecond/secs-server, 0)
+		}
+	}
+	return server, others
+}
+
+// waitQuiet holds off, up to -quiet-wait, until the machine is quiet.
+func (e *env) waitQuiet() {
+	var proc procstat.Proc
+	proc.WaitQuiet(0.1, e.cfg.quietWait, func(busy float64) {
+		fmt.Fprintf(os.Stderr, "overload: machine busy (%.0f%% of a core used); waiting up to %v\n", 100*busy, e.cfg.quietWait)
+	})
+}

@@ -50,6 +50,7 @@ type config struct {
 	serverCPU     string
 	clientCPU     string
 	sources       string // the crowds' source addresses
+	quietWait     time.Duration
 	soak          soakConfig
 	out           string
 }
@@ -97,6 +98,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.soak.warmUp, "soak-warmup", 2*time.Minute, "soak: samples before this are the warm-up")
 	fs.DurationVar(&cfg.soak.lifetime, "soak-lifetime", time.Minute, "soak: an idle keep-alive client closes after 0.5–1.5 × this and reconnects")
 	fs.DurationVar(&cfg.soak.requestEvery, "soak-request-every", 15*time.Second, "soak: an idle keep-alive client's time between requests (±50%)")
+	fs.DurationVar(&cfg.quietWait, "quiet-wait", 5*time.Second, "before each measured phase, wait up to this long until other processes use under 10% of a core")
 	fs.StringVar(&cfg.out, "out", "results", "directory of the report")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -57,13 +57,14 @@ func (r *report) slowlorisSection(b *strings.Builder) {
 	c := r.cfg
 	fmt.Fprintf(b, "## Slowloris hold-out\n\nWell-behaved load: `holdfast bench -c %d --rate %d` for %s alone (baseline), then for %s beside %d slow connections (at most %d new per second, one header line every %s, each replaced as the server closes it).\n\n",
 		c.good, c.goodRate, c.duration, c.duration, c.attackers, c.rate, c.slowInterval)
-	b.WriteString("| server | good p99 baseline ms | good p99 under attack ms | ratio | good failed (baseline / attack) | good req/s under attack | slow conns held at peak | RSS baseline MiB | RSS peak MiB | RSS per slow conn KiB | server CPU % under attack |\n")
-	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| server | good p99 baseline ms | good p99 under attack ms | ratio | good failed (baseline / attack) | good req/s under attack | slow conns held at peak | RSS baseline MiB | RSS peak MiB | RSS per slow conn KiB | server CPU % under attack | others on the server's CPU % (baseline / attack) |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range r.slowloris {
-		fmt.Fprintf(b, "| %s | %.2f | %.2f | %.2f× | %d / %d | %.0f | %d | %.1f | %.1f | %.1f | %.0f |\n", s.server,
+		fmt.Fprintf(b, "| %s | %.2f | %.2f | %.2f× | %d / %d | %.0f | %d | %.1f | %.1f | %.1f | %.0f | %s / %s |\n", s.server,
 			s.base.Latency.P99, s.attack.Latency.P99, s.p99Ratio(), s.base.Failed, s.attack.Failed, s.attack.RPS,
-			s.peakHeld, mib(s.baseRSSKiB), mib(s.peakRSSKiB), s.rssPerSlowKiB(), 100*s.cpuShare)
+			s.peakHeld, mib(s.baseRSSKiB), mib(s.peakRSSKiB), s.rssPerSlowKiB(), 100*s.cpuShare, percent(s.othersBase), percent(s.othersAttack))
 	}
+	b.WriteString("\nThe latency of a phase in which other processes used more than 10% of the server's CPU measures the machine more than the server.\n")
 	b.WriteString("\nHow the slow connections ended (seen by the client; \"open at the end\" were still held when the attack stopped):\n\n")
 	b.WriteString("| server | slow conns opened | ended by the server | age when the server ended it, s: min / median / max | endings | server's closes by reason |\n")
 	b.WriteString("| --- | ---: | ---: | --- | --- | --- |\n")
@@ -139,6 +140,14 @@ func (r *report) soakSection(b *strings.Builder, s soakResult) {
 func onlineCPUs() int {
 	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
 	return strings.Count(string(cpuinfo), "\nprocessor") + strings.Count(string(cpuinfo[:min(len(cpuinfo), 9)]), "processor")
+}
+
+// percent is a share of a core in percent; "?" when unknown (negative).
+func percent(share float64) string {
+	if share < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f", 100*share)
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }

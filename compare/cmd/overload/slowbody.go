@@ -6,8 +6,6 @@ import (
 	"os/exec"
 	"strconv"
 	"time"
-
-	"holdfast/compare/internal/procstat"
 )
 
 // slowbodyResult is one server's run beside slowhttptest -B.
@@ -49,14 +47,11 @@ func (e *env) slowbody(t target) (slowbodyResult, error) {
 	defer attack.Wait()
 	time.Sleep(2 * time.Second) // let the attack build up
 	before, _ := s.stats()
-	var proc procstat.Proc
-	cpu0, _ := proc.CPUTicks(s.proc.PID)
-	start := time.Now()
+	watch := e.watchCPU(s)
 	r.good, err = e.sampled(newSampler(s), func(p point) { r.peakRSSKiB = max(r.peakRSSKiB, p.rssKiB) }, func() (benchResult, error) {
 		return e.bench(ctx, s.url(), e.cfg.duration, e.cfg.good, e.cfg.goodRate)
 	})
-	cpu1, _ := proc.CPUTicks(s.proc.PID)
-	r.cpuShare = float64(cpu1-cpu0) / procstat.TicksPerSecond / time.Since(start).Seconds()
+	r.cpuShare, _ = watch.shares()
 	if after, err := s.stats(); err == nil {
 		r.closes = closesSince(before, after)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"holdfast/compare/internal/crowd"
 	"holdfast/compare/internal/idle"
-	"holdfast/compare/internal/procstat"
 )
 
 // slowlorisResult is one server's slowloris hold-out.
@@ -18,6 +17,8 @@ type slowlorisResult struct {
 	peakHeld     int64       // most slow connections open at once (client side)
 	ramp         time.Duration
 	cpuShare     float64          // the server's CPU over the attack phase, of one core
+	othersBase   float64          // other processes' CPU on the server's CPU, baseline phase; -1 unknown
+	othersAttack float64          // the same over the attack phase
 	closes       map[string]int64 // holdfast: closes by reason during the attack
 	slow         crowd.Tally
 }
@@ -51,6 +52,8 @@ func (e *env) slowloris(t target) (slowlorisResult, error) {
 	if _, err := e.bench(ctx, s.url(), 3*time.Second, cfg.good, cfg.goodRate); err != nil { // warm-up, not reported
 		return r, err
 	}
+	e.waitQuiet()
+	watch := e.watchCPU(s)
 	sm := newSampler(s)
 	r.base, err = e.sampled(sm, func(p point) { r.baseRSSKiB = max(r.baseRSSKiB, p.rssKiB) }, func() (benchResult, error) {
 		return e.bench(ctx, s.url(), cfg.duration, cfg.good, cfg.goodRate)
@@ -58,6 +61,7 @@ func (e *env) slowloris(t target) (slowlorisResult, error) {
 	if err != nil {
 		return r, err
 	}
+	_, r.othersBase = watch.shares()
 	sources, err := idle.ParseSources(cfg.sources)
 	if err != nil {
 		return r, err
@@ -70,9 +74,7 @@ func (e *env) slowloris(t target) (slowlorisResult, error) {
 	defer func() { stopAttack(); <-attackDone }()
 	r.ramp = waitHeld(slow, cfg.attackers, time.Duration(cfg.attackers/max(cfg.rate, 1)+10)*time.Second)
 	before, _ := s.stats()
-	var proc procstat.Proc
-	cpu0, _ := proc.CPUTicks(s.proc.PID)
-	start := time.Now()
+	watch = e.watchCPU(s)
 	sm = newSampler(s, slow)
 	r.attack, err = e.sampled(sm, func(p point) {
 		r.peakRSSKiB = max(r.peakRSSKiB, p.rssKiB)
@@ -83,8 +85,7 @@ func (e *env) slowloris(t target) (slowlorisResult, error) {
 	if err != nil {
 		return r, err
 	}
-	cpu1, _ := proc.CPUTicks(s.proc.PID)
-	r.cpuShare = float64(cpu1-cpu0) / procstat.TicksPerSecond / time.Since(start).Seconds()
+	r.cpuShare, r.othersAttack = watch.shares()
 	if after, err := s.stats(); err == nil {
 		r.closes = closesSince(before, after)
 	}
