@@ -127,7 +127,7 @@ func (r *report) soakSection(b *strings.Builder, s soakResult) {
 	fmt.Fprintf(b, "| idle keep-alive | %d | %d | | %d | %s |\n", s.idle.Requests, s.idle.Failed, s.idle.Opened, s.idle.EndingsText())
 	n, lo, med, hi := s.slow.Lifetimes()
 	fmt.Fprintf(b, "| slow headers | | | | %d | %s (age when the server ended it: %.1f / %.1f / %.1f s, %d) |\n\n", s.slow.Opened, s.slow.EndingsText(), lo, med, hi, n)
-	fmt.Fprintf(b, "Server's closes by reason: %s\n\n", reasonsText(s.closes))
+	fmt.Fprintf(b, "Server's closes by reason: %s. Server CPU %.0f%% of its core; other processes on that core %s%%.\n\n", reasonsText(s.closes), 100*s.cpuShare, percent(s.others))
 	b.WriteString("| s | RSS MiB | goroutines | threads | open (server) | held (clients) |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, p := range s.points {
 		fmt.Fprintf(b, "| %.0f | %.1f | %d | %d | %d | %d |\n", p.at.Seconds(), mib(p.rssKiB), p.goroutines, p.threads, p.open, p.held)

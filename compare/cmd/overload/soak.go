@@ -44,6 +44,8 @@ type soakResult struct {
 	idle, slow  crowd.Tally
 	idleConns   int
 	closes      map[string]int64 // holdfast: closes by reason over the soak
+	cpuShare    float64          // the server's CPU over the soak, of one core
+	others      float64          // other processes' CPU on the server's CPU; -1 unknown
 }
 
 // soak churns the mix against a fresh t for the soak's duration, sampling
@@ -65,6 +67,7 @@ func (e *env) soak(t target) (soakResult, error) {
 	slowCrowd := crowd.New(crowd.Config{Addr: s.addr, Path: path, Sources: sources, Kind: crowd.SlowHeaders,
 		N: cfg.soak.slow, Rate: 500, Interval: cfg.slowInterval})
 	before, _ := s.stats()
+	watch := e.watchCPU(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	var crowds sync.WaitGroup
 	crowds.Go(func() { idleCrowd.Run(ctx) })
@@ -81,6 +84,7 @@ func (e *env) soak(t target) (soakResult, error) {
 		r.short, shortErr = e.bench(ctx, s.url(), cfg.soak.duration, shortConns, cfg.soak.shortRate, "--no-keepalive")
 	})
 	loads.Wait()
+	r.cpuShare, r.others = watch.shares()
 	after, _ := s.stats()
 	cancel()
 	<-sampling

@@ -16,7 +16,7 @@ import (
 
 // ending is how one connection ended.
 type ending struct {
-	by     string // "server", "client" (its lifetime was over) or "end" (the run ended)
+	by     string // "server", "client" (its lifetime was over), "timeout" (no answer in time) or "end" (the run ended)
 	status int    // the status the server answered before closing; 0: none
 	reset  bool   // the server's close was a reset
 	failed bool   // a keep-alive request went unanswered
@@ -66,7 +66,7 @@ func (c *Crowd) keepAlive(ctx context.Context, conn net.Conn) ending {
 		closing, err := c.request(conn, br, req)
 		if err != nil {
 			e := serverEnding(ctx, err, 0)
-			e.failed = e.by == "server"
+			e.failed = e.by == "server" || e.by == "timeout"
 			return e
 		}
 		c.count(func(t *Tally) { t.Requests++ })
@@ -104,10 +104,14 @@ func (c *Crowd) request(conn net.Conn, br *bufio.Reader, req []byte) (closing bo
 }
 
 // serverEnding names the end of a connection on err: the run's end if ctx
-// is over, else the server's close (a reset or not).
+// is over, the client's giving up if a response took longer than its
+// timeout, else the server's close (a reset or not).
 func serverEnding(ctx context.Context, err error, status int) ending {
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return ending{by: "end", status: status}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return ending{by: "timeout", status: status}
 	}
 	return ending{by: "server", status: status, reset: errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)}
 }

@@ -20,7 +20,8 @@ type Tally struct {
 	Failed     int64 // KeepAlive: requests the server closed or reset on
 	// Endings counts connections by how they ended: "408 then closed by
 	// the server", "closed by the server without an answer", "reset by
-	// the server", "closed by the client", "open at the end".
+	// the server", "no answer in time (the client gave up)", "closed by
+	// the client", "open at the end".
 	Endings map[string]int64
 	// ServerLifetimes are the ages, in seconds, of the connections the
 	// server ended (at most maxLifetimes of them).
@@ -51,6 +52,8 @@ func (e ending) name() string {
 		return "closed by the client"
 	case e.by == "end":
 		return "open at the end"
+	case e.by == "timeout":
+		return "no answer in time (the client gave up)"
 	case e.reset && e.status != 0:
 		return fmt.Sprintf("%d then reset by the server", e.status)
 	case e.reset:
