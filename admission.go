@@ -43,20 +43,20 @@ func (p *policy) holdTime(open int64) time.Duration {
 
 // full reports whether the server is at its connection cap.
 func (s *Server) full() bool {
-	return s.pol.maxConns > 0 && s.live.Load() >= int64(s.pol.maxConns)
+	return s.pol().maxConns > 0 && s.live.Load() >= int64(s.pol().maxConns)
 }
 
 // overCap reports whether admitting the connections already counted put
 // the server over its cap: one is to be shed.
 func (s *Server) overCap() bool {
-	return s.pol.maxConns > 0 && s.live.Load() > int64(s.pol.maxConns)
+	return s.pol().maxConns > 0 && s.live.Load() > int64(s.pol().maxConns)
 }
 
 // warnAtCap tells the operator that the cap holds new connections back:
 // every open connection has a request in flight (rate-limited, as every
 // line of the error log).
 func (s *Server) warnAtCap() {
-	s.logWarn("at the connection cap with no idle connection to shed; new connections wait in the listen backlog", "max_conns", s.pol.maxConns)
+	s.logWarn("at the connection cap with no idle connection to shed; new connections wait in the listen backlog", "max_conns", s.pol().maxConns)
 }
 
 // addressCounts counts the open connections of each client address, for

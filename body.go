@@ -257,7 +257,7 @@ const minBodyRateGrace = time.Second
 // bodyDue is when the body read so far must have arrived by, under
 // Policy.MinBodyRate (monotonic ns; 0: no minimum).
 func (c *conn) bodyDue() int64 {
-	rate := c.srv.pol.minBodyRate
+	rate := c.srv.pol().minBodyRate
 	if rate <= 0 {
 		return 0
 	}
@@ -274,7 +274,7 @@ func (c *conn) bodyLate(now int64) bool {
 // bodyWait is how long a wire may wait for body bytes: the body timeout,
 // or less when the minimum rate needs bytes sooner (0: no limit).
 func (c *conn) bodyWait() time.Duration {
-	d := c.srv.pol.bodyTimeout
+	d := c.srv.pol().bodyTimeout
 	due := c.bodyDue()
 	if due == 0 {
 		return d

@@ -40,6 +40,7 @@ type conn struct {
 	hijacked  bool
 	responded bool // the connection closes right after a response
 	refused   bool // read-only after init: over Policy.MaxConnsPerIP, answered 429 at once
+	ipCounted bool // read-only after init: in the server's per-address counts, released as it goes (SetPolicy may change the cap meanwhile)
 }
 
 // epoch is the origin of the monotonic times kept in int64 fields.
@@ -60,8 +61,9 @@ func (c *conn) init(s *Server, remote string) {
 	c.created = monotime()
 	c.idleFrom.Store(c.created)
 	s.live.Add(1)
-	if s.pol.maxConnsPerIP > 0 {
-		c.refused = !s.ips.admit(remote, s.pol.maxConnsPerIP)
+	if limit := s.pol().maxConnsPerIP; limit > 0 {
+		c.refused = !s.ips.admit(remote, limit)
+		c.ipCounted = true
 	}
 }
 
@@ -115,7 +117,7 @@ func (c *conn) info(now int64) ConnInfo {
 // 0 for never), and the reason the connection closes then: the hold time,
 // or the age cap if it comes first.
 func (c *conn) idleDeadline(now int64) (int64, CloseReason) {
-	pol := &c.srv.pol
+	pol := c.srv.pol()
 	var d int64
 	reason := CloseIdleTimeout
 	if hold := pol.holdTime(c.srv.live.Load()); hold > 0 {
@@ -158,7 +160,7 @@ func (c *conn) firstRequestDue(now int64) int64 {
 // connection closes after it (RFC 9112 §9.3 and the Policy); reasonNone
 // keeps it.
 func (c *conn) closeAfter(h *http1.Request, handlerClose bool, now int64) CloseReason {
-	pol := &c.srv.pol
+	pol := c.srv.pol()
 	switch {
 	case !pol.keepAlive:
 		return CloseKeepAliveOff
@@ -191,7 +193,7 @@ func (c *conn) keepAliveHint(now int64) (timeout, remaining int) {
 		timeout = int(time.Duration(d-now) / time.Second)
 	}
 	remaining = -1
-	if max := c.srv.pol.maxRequests; max > 0 {
+	if max := c.srv.pol().maxRequests; max > 0 {
 		remaining = max - int(c.nreq.Load())
 	}
 	return timeout, remaining
@@ -286,7 +288,7 @@ func (c *conn) writeThrough(p []byte) error {
 // accounted for it: the connection log's record, and Shutdown's count.
 func (c *conn) gone(now int64) {
 	c.logClose(now)
-	if c.srv.pol.maxConnsPerIP > 0 {
+	if c.ipCounted {
 		c.srv.ips.release(c.remote)
 	}
 	c.srv.connGone()

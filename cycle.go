@@ -164,7 +164,7 @@ func (c *conn) completeResponse(w *response, b *body) bool {
 		// The response goes out before any drain: a client may wait for
 		// it before sending the rest of its body.
 		c.flush()
-		limit := c.srv.pol.drainLimit
+		limit := c.srv.pol().drainLimit
 		if reason != reasonNone {
 			limit = 0 // closing anyway
 		}

@@ -65,11 +65,7 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 		g := &goroutineConn{nc: nc, tcp: nc, tls: st}
 		g.init(s, nc.RemoteAddr().String())
 		g.shard = s.shardOf(g.id)
-		if !g.shard.admit(g) {
-			nc.Close()
-			g.gone(monotime())
-			return ErrServerClosed
-		}
+		g.shard.admit(g)
 		if s.overCap() {
 			s.shedIdle(1)
 		}
@@ -81,7 +77,7 @@ func (s *Server) acceptLoop(l net.Listener, st *serverTLS) error {
 func (g *goroutineConn) serve() {
 	c := &g.conn
 	defer g.finish()
-	if err := sockopt.Apply(g.tcp, c.srv.pol.sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
+	if err := sockopt.Apply(g.tcp, c.srv.pol().sock); err != nil && !errors.Is(err, sockopt.ErrNotTCP) {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
@@ -154,7 +150,7 @@ func (g *goroutineConn) readHead() (int, bool) {
 // idle wait, bounded by the hold time; once a head has started, the header
 // timeout bounds it.
 func (g *goroutineConn) fillHead(hw *headWait) bool {
-	c, ex, pol := &g.conn, g.ex, &g.srv.pol
+	c, ex, pol := &g.conn, g.ex, g.srv.pol()
 	if c.flush() != nil {
 		return false
 	}
@@ -224,7 +220,7 @@ func (g *goroutineConn) interrupted(reason CloseReason) bool {
 	}
 	c.closeSoon = reason
 	var deadline time.Time
-	if d := g.srv.pol.headerTimeout; d > 0 {
+	if d := g.srv.pol().headerTimeout; d > 0 {
 		deadline = time.Now().Add(d)
 	}
 	g.nc.SetReadDeadline(deadline)
@@ -269,7 +265,7 @@ func (g *goroutineConn) beginHeadWait(deadline int64) bool {
 	g.nc.SetReadDeadline(t)
 	if g.nreq.Load() > 0 {
 		g.shard.enterIdle(g)
-		if g.srv.pol.maxConns > 0 {
+		if g.srv.pol().maxConns > 0 {
 			g.srv.signalRoom()
 		}
 	}
@@ -310,7 +306,7 @@ func (g *goroutineConn) readBody(p []byte) (int, error) {
 }
 
 func (g *goroutineConn) write(p []byte) (int, error) {
-	if d := g.srv.pol.sendTimeout; d > 0 {
+	if d := g.srv.pol().sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
 	n, err := g.nc.Write(p)
@@ -318,7 +314,7 @@ func (g *goroutineConn) write(p []byte) (int, error) {
 }
 
 func (g *goroutineConn) writev(a, b []byte) (int64, error) {
-	if d := g.srv.pol.sendTimeout; d > 0 {
+	if d := g.srv.pol().sendTimeout; d > 0 {
 		g.nc.SetWriteDeadline(time.Now().Add(d))
 	}
 	bufs := net.Buffers{a, b}

@@ -5,6 +5,8 @@ package holdfast
 import (
 	"errors"
 	"net"
+
+	"holdfast/internal/sockopt"
 )
 
 // epollEngine does not exist on this system.
@@ -18,6 +20,8 @@ const defaultEngine = EngineGoroutine
 func (s *Server) serveEpoll(net.Listener, *serverTLS) error {
 	return errors.New("holdfast: the epoll engine needs Linux")
 }
+
+func (s *Server) applyListenerOptions(sockopt.Options) error { return nil }
 
 func (s *Server) stopEngine() {}
 

@@ -147,7 +147,7 @@ func (l *loop) refuse(c *loopConn, st *serverTLS, now int64) {
 // listener was configured; the user timeout, when a listener refused it;
 // nothing otherwise.
 func (l *loop) setSockOpts(fd int) error {
-	o := l.srv.pol.sock
+	o := l.srv.pol().sock
 	if !l.queued {
 		if l.userTimeoutPerConn {
 			return sockopt.ApplyUserTimeoutFD(fd, o.UserTimeout)
@@ -182,7 +182,7 @@ func (l *loop) armIdle(c *loopConn, now int64) {
 func (l *loop) readingHead(c *loopConn, now int64) {
 	c.setState(StateReadingHead)
 	var at int64
-	if d := l.srv.pol.headerTimeout; d > 0 {
+	if d := l.srv.pol().headerTimeout; d > 0 {
 		at = now + int64(d)
 	}
 	l.setDeadline(c, at)

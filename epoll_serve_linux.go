@@ -45,20 +45,7 @@ func (s *Server) serveEpoll(ln net.Listener, st *serverTLS) error {
 	perConn := false
 	raw.Control(func(fd uintptr) {
 		lfd = int(fd)
-		// Accepted sockets inherit the keepalive settings, the user
-		// timeout and TCP_NODELAY from the listener (the socket is
-		// cloned from it): no system calls for them per accept once the
-		// connections queued before this are taken (see loop.accept).
-		// An MPTCP listener (Go's default for net.Listen since 1.24)
-		// refuses TCP_USER_TIMEOUT: then it is set per connection.
-		o := s.pol.sock
-		o.UserTimeout = 0
-		if serr = sockopt.ApplyFD(lfd, o); serr == nil {
-			serr = sockopt.SetNoDelayFD(lfd)
-		}
-		if serr == nil && sockopt.ApplyUserTimeoutFD(lfd, s.pol.sock.UserTimeout) != nil {
-			perConn = true
-		}
+		perConn, serr = setListenerOptions(lfd, s.pol().sock)
 	})
 	if serr != nil {
 		return serr
@@ -68,6 +55,52 @@ func (s *Server) serveEpoll(ln net.Listener, st *serverTLS) error {
 	}
 	<-s.done
 	return ErrServerClosed
+}
+
+// setListenerOptions sets the options that accepted sockets inherit from
+// the listener (the socket is cloned from it): the keepalive settings, the
+// user timeout and TCP_NODELAY, so that no system call is made for them per
+// accept once the connections queued before this are taken (see
+// loop.accept). An MPTCP listener (Go's default for net.Listen since 1.24)
+// refuses TCP_USER_TIMEOUT: then perConn is true, and it is set on each
+// connection.
+func setListenerOptions(lfd int, o sockopt.Options) (perConn bool, err error) {
+	userTimeout := o.UserTimeout
+	o.UserTimeout = 0
+	if err = sockopt.ApplyFD(lfd, o); err == nil {
+		err = sockopt.SetNoDelayFD(lfd)
+	}
+	if err == nil && sockopt.ApplyUserTimeoutFD(lfd, userTimeout) != nil {
+		perConn = true
+	}
+	return perConn, err
+}
+
+// applyListenerOptions sets the policy's TCP options again on the epoll
+// engine's listeners (SetPolicy), for the connections accepted from now on.
+func (s *Server) applyListenerOptions(o sockopt.Options) error {
+	if s.Engine.resolve() != EngineEpoll {
+		return nil // the goroutine engine sets them on each accepted socket
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for l := range s.listeners {
+		sc, ok := (*l).(syscall.Conn)
+		if !ok {
+			continue
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		raw.Control(func(fd uintptr) {
+			_, err = setListenerOptions(int(fd), o)
+		})
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // startLoops starts the loops once: one per processor.

@@ -131,7 +131,7 @@ func (c *loopConn) write(p []byte) (int, error) {
 		if err := c.watchOut(); err != nil {
 			return total, err
 		}
-		if err := c.wait(writeReady, c.srv.pol.sendTimeout); err != nil {
+		if err := c.wait(writeReady, c.srv.pol().sendTimeout); err != nil {
 			return total, err
 		}
 	}

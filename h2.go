@@ -32,7 +32,7 @@ type h2Serving struct {
 func (s *Server) h2() *h2Serving {
 	s.h2Once.Do(func() {
 		hs := &h2Serving{
-			server: &http2.Server{IdleTimeout: s.pol.idleTimeout},
+			server: &http2.Server{IdleTimeout: s.pol().idleTimeout},
 			base:   &http.Server{ErrorLog: slog.NewLogLogger(s.errLog.Handler(), slog.LevelWarn), ConnState: s.h2ConnState},
 		}
 		hs.base.Handler = http.HandlerFunc(s.serveH2Request)
@@ -97,8 +97,8 @@ func (h *h2Conn) closeReason() CloseReason {
 	switch {
 	case c.srv.closing.Load():
 		return CloseShutdown
-	case c.getState() == StateIdle && c.srv.pol.idleTimeout > 0 &&
-		time.Duration(monotime()-c.idleFrom.Load()) >= c.srv.pol.idleTimeout-idleVerdictSlack:
+	case c.getState() == StateIdle && c.srv.pol().idleTimeout > 0 &&
+		time.Duration(monotime()-c.idleFrom.Load()) >= c.srv.pol().idleTimeout-idleVerdictSlack:
 		return CloseIdleTimeout
 	}
 	if p := h.readErr.Load(); p != nil {

@@ -405,7 +405,7 @@ func (w *response) appendConnection(b []byte, now int64) []byte {
 		return b // the handler's Connection: upgrade stands
 	case w.closeReason != reasonNone:
 		return append(b, "Connection: close\r\n"...)
-	case c.srv.pol.advertise:
+	case c.srv.pol().advertise:
 		b = append(b, "Connection: keep-alive\r\n"...)
 		timeout, remaining := c.keepAliveHint(now)
 		if timeout >= 0 {

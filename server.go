@@ -14,7 +14,8 @@ import (
 )
 
 // A Server serves HTTP/1.x on persistent connections. Its zero value, with a
-// Handler, is ready to use; its fields must not change once it serves.
+// Handler, is ready to use; its fields must not change once it serves
+// (SetPolicy changes the policy in force).
 type Server struct {
 	// Addr is the TCP address ListenAndServe listens on; "" means ":http".
 	Addr string
@@ -73,15 +74,15 @@ type Server struct {
 	HTTP2 Toggle
 
 	initOnce sync.Once
-	pol      policy        // resolved Policy; set once by init
-	limits   http1.Limits  // set once by init
-	errLog   *slog.Logger  // ErrorLog, rate limited; set once by init
-	shards   []connShard   // the goroutine engine's connections and counts; set once by init
-	live     atomic.Int64  // connections not yet gone: Shutdown waits for none
-	nextID   atomic.Uint64 // connection IDs
-	closing  atomic.Bool   // Shutdown or Close called
-	ips      addressCounts // open connections per client address (Policy.MaxConnsPerIP)
-	room     chan struct{} // signalled as connections go or idle, at the cap; made by init
+	policy   atomic.Pointer[policy] // resolved Policy; set by init and SetPolicy
+	limits   http1.Limits           // set once by init
+	errLog   *slog.Logger           // ErrorLog, rate limited; set once by init
+	shards   []connShard            // the goroutine engine's connections and counts; set once by init
+	live     atomic.Int64           // connections not yet gone: Shutdown waits for none
+	nextID   atomic.Uint64          // connection IDs
+	closing  atomic.Bool            // Shutdown or Close called
+	ips      addressCounts          // open connections per client address (Policy.MaxConnsPerIP)
+	room     chan struct{}          // signalled as connections go or idle, at the cap; made by init
 
 	done      chan struct{} // closed when Shutdown or Close is called
 	closeOnce sync.Once
@@ -101,7 +102,8 @@ type Server struct {
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		s.pol = s.Policy.resolve()
+		pol := s.Policy.resolve()
+		s.policy.Store(&pol)
 		s.limits = http1.Limits{MaxRequestLine: s.MaxRequestLineBytes, MaxHeadBytes: s.MaxHeaderBytes}
 		s.listeners = make(map[*net.Listener]struct{})
 		s.shards = newShards()
@@ -258,7 +260,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 // that Shutdown learns when the last one is gone.
 func (s *Server) connGone() {
 	left := s.live.Add(-1)
-	if s.pol.maxConns > 0 {
+	if s.pol().maxConns > 0 {
 		s.signalRoom()
 	}
 	if left == 0 && s.closing.Load() {
@@ -290,6 +292,10 @@ func (s *Server) Connections() []ConnInfo {
 	}
 	return append(infos, s.detachedConnections(now)...)
 }
+
+// pol is the policy in force. A connection reads it each time it needs
+// it, so that SetPolicy reaches connections already open.
+func (s *Server) pol() *policy { return s.policy.Load() }
 
 func (s *Server) handler() http.Handler {
 	if s.Handler != nil {

@@ -30,20 +30,16 @@ func newShards() []connShard {
 
 func (s *Server) shardOf(id uint64) *connShard { return &s.shards[id%uint64(len(s.shards))] }
 
-// admit counts an accepted connection and adds it to the shard, unless the
-// server is closing: then the connection is accounted as closed by
-// shutdown, and admit reports false.
-func (sh *connShard) admit(g *goroutineConn) bool {
+// admit counts an accepted connection and adds it to the shard. A
+// connection accepted as the server closes is admitted too: its client
+// may have sent a request already, which a close would turn into a reset;
+// it is awaited a moment for that request and answers it with
+// Connection: close (conn.firstRequestDue).
+func (sh *connShard) admit(g *goroutineConn) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.tally.accepted++
-	if g.srv.closing.Load() {
-		g.setReason(CloseShutdown)
-		g.account(&sh.tally, monotime())
-		return false
-	}
 	sh.conns[g] = struct{}{}
-	return true
 }
 
 // remove takes a connection that ended out of the shard and accounts for

@@ -201,7 +201,7 @@ func (c *conn) handshakeFailed(err error, raw io.Writer) bool {
 		return false
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.setReason(CloseHandshakeTimeout)
-		why = fmt.Sprintf("not complete after %v (the client stopped or is too slow)", c.srv.pol.handshake)
+		why = fmt.Sprintf("not complete after %v (the client stopped or is too slow)", c.srv.pol().handshake)
 	case errors.As(err, &rhe) && looksLikeHTTP(rhe.RecordHeader[:]):
 		c.setReason(CloseHandshakeError)
 		raw.Write([]byte(plainHTTPAnswer))
@@ -242,8 +242,8 @@ func looksLikeHTTP(hdr []byte) bool {
 // handshakeDeadline is when a handshake of a connection accepted at
 // created (monotonic ns) must be over; zero for never.
 func (c *conn) handshakeDeadline() time.Time {
-	if c.srv.pol.handshake <= 0 {
+	if c.srv.pol().handshake <= 0 {
 		return time.Time{}
 	}
-	return epoch.Add(time.Duration(c.created) + c.srv.pol.handshake)
+	return epoch.Add(time.Duration(c.created) + c.srv.pol().handshake)
 }

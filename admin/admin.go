@@ -31,6 +31,7 @@ type config struct {
 	collectors []prometheus.Collector
 	routes     []route
 	refresh    time.Duration // between two live updates
+	ready      func() bool   // WithReadiness; nil: always ready
 }
 
 // route is an endpoint added with WithHandler.
@@ -89,6 +90,8 @@ func Handler(src Source, opts ...Option) http.Handler {
 		writeJSON(w, info.now())
 	})
 	mux.Handle("GET /metrics", metricsHandler(src, cfg))
+	mux.HandleFunc("GET /live", serveLive)
+	mux.HandleFunc("GET /ready", readyHandler(cfg.ready))
 	mux.HandleFunc("GET /events", live.serveEvents)
 	ui, _ := fs.Sub(uiFiles, "ui")
 	mux.Handle("GET /ui/", noStore(http.StripPrefix("/ui/", http.FileServerFS(ui))))

@@ -9,6 +9,9 @@
 //	GET /stats        the server's counters as JSON (holdfast.Stats)
 //	GET /connections  the open connections as JSON
 //	GET /info         version, uptime, engine and policy as JSON
+//	GET /live         200 while the process answers (liveness probes)
+//	GET /ready        200, or 503 once the program drains (WithReadiness):
+//	                  for balancers' health checks and readiness probes
 //	GET /upstreams    behind a reverse proxy (WithUpstreams): its upstreams
 //	                  as JSON, which the live page then shows too
 //

@@ -34,6 +34,7 @@ func commandFlagSets() map[string]*flag.FlagSet {
 		"proxy": proxyFlags(&proxyConfig{}),
 		"bench": benchFlagSet(&benchFlags{}),
 		"probe": probeFlagSet(&probe.Config{}, &asJSON),
+		"run":   configFlags(new(string)),
 	}
 }
 
@@ -280,7 +281,7 @@ func TestVersion(t *testing.T) {
 // by that name, and a mistyped command otherwise.
 func TestCommandOrDirectory(t *testing.T) {
 	code, _, stderr := dispatchArgs("frobnicate")
-	if code != 2 || !strings.Contains(stderr, "unknown command") || !strings.Contains(stderr, "serve, proxy, bench, probe, version") {
+	if code != 2 || !strings.Contains(stderr, "unknown command") || !strings.Contains(stderr, "serve, proxy, run, check, reload, bench, probe, version") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	t.Chdir(t.TempDir())
@@ -309,7 +310,7 @@ func TestHelpDescribesWhatExists(t *testing.T) {
 			}
 		}
 	}
-	for _, args := range [][]string{{"--help"}, {"help"}, {"version", "--help"}, {"serve", "--help"}, {"proxy", "--help"}, {"bench", "--help"}, {"probe", "--help"}, {"help", "bench"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"version", "--help"}, {"serve", "--help"}, {"proxy", "--help"}, {"bench", "--help"}, {"probe", "--help"}, {"help", "bench"}, {"check", "--help"}, {"help", "reload"}} {
 		code, help, _ := dispatchArgs(args...)
 		if code != 0 || help == "" {
 			t.Errorf("%q: exit %d, help:\n%s", args, code, help)

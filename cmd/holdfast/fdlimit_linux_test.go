@@ -32,7 +32,7 @@ func TestOutOfDescriptors(t *testing.T) {
 			cmd := exec.Command(prlimit, "--nofile="+strconv.Itoa(limit), os.Args[0],
 				"serve", "--listen", "127.0.0.1:0", "--engine", engine)
 			cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
-			c := startChild(t, cmd)
+			c := startChild(t, "holdfast: serving", cmd)
 			addr := strings.TrimPrefix(c.url, "http://")
 			pid := c.cmd.Process.Pid
 

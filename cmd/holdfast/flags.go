@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"holdfast/internal/setting"
 )
 
 // The command line as every command reads it. Flags and arguments come in
@@ -108,7 +110,7 @@ var (
 )
 
 func (v *durationValue) Set(s string) error {
-	d, err := parseDuration(s)
+	d, err := setting.ParseDuration(s)
 	switch {
 	case err != nil:
 		return err
@@ -119,20 +121,6 @@ func (v *durationValue) Set(s string) error {
 	}
 	*v.d = d
 	return nil
-}
-
-func parseDuration(s string) (time.Duration, error) {
-	if secs, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(secs, 0) && !math.IsNaN(secs) {
-		if math.Abs(secs) > math.MaxInt64/float64(time.Second) {
-			return 0, errors.New("too long")
-		}
-		return time.Duration(secs * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("not a duration (like 90s, 1m30s, 250ms, or a number of seconds)")
-	}
-	return d, nil
 }
 
 func (v *durationValue) String() string {

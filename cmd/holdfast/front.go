@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"holdfast"
@@ -180,14 +183,17 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 		return err
 	}
 	var adminSrv *holdfast.Server
+	var draining atomic.Bool // /ready answers 503 once set
 	if cfg.admin != "" {
-		if adminSrv, err = startAdmin(up, cfg.admin, srv, started, run, log); err != nil {
+		a, addr, err := startAdmin(up.listen, cfg.admin, srv, started, func() bool { return !draining.Load() }, srv.ErrorLog, run.adminExtra)
+		if err != nil {
 			l.Close()
-			return err
+			return fmt.Errorf("--admin: %w", err)
 		}
+		adminSrv = a
+		fmt.Fprintf(log, "holdfast: admin on http://%s (%s)\n", addr, run.adminWhat)
 	}
-	fmt.Fprintf(log, "holdfast: serving %s on %s://%s (engine %s, %s, keep-alive %s)\n",
-		run.what, cfg.scheme(), l.Addr(), srv.Engine.Resolved(), protocolSummary(cfg), keepAliveSummary(cfg))
+	fmt.Fprintln(log, servingLine(run.what, cfg, srv, l.Addr()))
 
 	errc := make(chan error, 1)
 	go func() { errc <- serveListener(cfg, srv, l) }()
@@ -201,6 +207,7 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 	case <-up.exit():
 		fmt.Fprintln(log, "holdfast: upgraded: the new process serves; this one drains")
 	}
+	draining.Store(true)
 	fmt.Fprintln(log, "holdfast: draining connections")
 	dctx, cancel := context.WithTimeout(context.Background(), cfg.drainTimeout)
 	defer cancel()
@@ -215,6 +222,21 @@ func runFront(ctx context.Context, cfg *frontConfig, srv *holdfast.Server, run f
 	}
 	fmt.Fprintln(log, "holdfast: stopped")
 	return nil
+}
+
+// listenFront gives srv the certificate the flags ask for and opens its
+// listener.
+func listenFront(cfg *frontConfig, srv *holdfast.Server, log io.Writer) (net.Listener, error) {
+	if err := setupTLS(cfg, srv, log); err != nil {
+		return nil, err
+	}
+	return holdfast.Listen(cfg.listen)
+}
+
+// servingLine says what a front server serves, where and how.
+func servingLine(what string, cfg *frontConfig, srv *holdfast.Server, addr net.Addr) string {
+	return fmt.Sprintf("holdfast: serving %s on %s://%s (engine %s, %s, keep-alive %s)",
+		what, cfg.scheme(), addr, srv.Engine.Resolved(), protocolSummary(cfg), keepAliveSummary(cfg))
 }
 
 func keepAliveSummary(cfg *frontConfig) string {
@@ -237,15 +259,17 @@ func limitText(d time.Duration) string {
 	return d.String()
 }
 
-func startAdmin(up *upgrades, addr string, srv *holdfast.Server, started time.Time, run frontRun, log io.Writer) (*holdfast.Server, error) {
-	l, err := up.listen(addr)
+// startAdmin serves the admin endpoints for src on addr, listening with
+// listen: with the version, the start time, /ready answering 503 once
+// ready says so, and opts.
+func startAdmin(listen func(string) (net.Listener, error), addr string, src admin.Source, started time.Time, ready func() bool, errLog *slog.Logger, opts []admin.Option) (*holdfast.Server, net.Addr, error) {
+	l, err := listen(addr)
 	if err != nil {
-		return nil, fmt.Errorf("--admin: %w", err)
+		return nil, nil, err
 	}
 	info, _ := debug.ReadBuildInfo()
-	opts := append([]admin.Option{admin.WithVersion(versionLine(info)), admin.WithStartTime(started)}, run.adminExtra...)
-	a := &holdfast.Server{Handler: admin.Handler(srv, opts...), ErrorLog: srv.ErrorLog}
+	opts = append([]admin.Option{admin.WithVersion(versionLine(info)), admin.WithStartTime(started), admin.WithReadiness(ready)}, opts...)
+	a := &holdfast.Server{Handler: admin.Handler(src, opts...), ErrorLog: errLog}
 	go a.Serve(l)
-	fmt.Fprintf(log, "holdfast: admin on http://%s (%s)\n", l.Addr(), run.adminWhat)
-	return a, nil
+	return a, l.Addr(), nil
 }

@@ -3,6 +3,9 @@
 //
 //	holdfast [serve] [flags] [DIR]   serve DIR (or, without DIR, a built-in demo)
 //	holdfast proxy [flags] --upstream URL ...   a reverse proxy to the upstreams
+//	holdfast run [-c FILE]           serve what a configuration file describes
+//	holdfast check [-c FILE]         check a configuration file, start nothing
+//	holdfast reload [-c FILE]        make the running holdfast read it again
 //	holdfast bench [flags] URL       load-test short vs long connections
 //	holdfast probe [flags] URL       audit a server's keep-alive behaviour
 //	holdfast version                 print the version of this binary
@@ -11,7 +14,8 @@
 // that cannot be run as written.
 //
 // This package is flags and wiring only; the work is done by the holdfast
-// package and the proxy, bench and probe packages.
+// package and the proxy, bench and probe packages; the configuration
+// file is read by internal/config.
 package main
 
 import (
@@ -32,6 +36,9 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {runServe, printServeUsage},
 	"proxy":   {runProxy, printProxyUsage},
+	"run":     {runRun, printConfigUsage},
+	"check":   {runCheck, printConfigUsage},
+	"reload":  {runReload, printConfigUsage},
 	"bench":   {runBench, printText(benchUsage)},
 	"probe":   {runProbe, printText(probeUsage)},
 	"version": {runVersion, printText(versionUsage)},
@@ -86,7 +93,7 @@ func looksLikePath(arg string) bool {
 }
 
 // commandList names the commands for a message.
-const commandList = "serve, proxy, bench, probe, version"
+const commandList = "serve, proxy, run, check, reload, bench, probe, version"
 
 // runHelp prints the overview, or with a command's name that command's
 // usage.
@@ -117,6 +124,9 @@ Usage:
   holdfast [serve] [flags] [DIR]   serve DIR, or without DIR the built-in demo
   holdfast proxy [flags] --upstream URL ...
                                    a reverse proxy to the upstreams
+  holdfast run [-c FILE]           serve what the configuration file describes
+  holdfast check [-c FILE]         check the file: every error with its line
+  holdfast reload [-c FILE]        the running holdfast reads the file again
   holdfast bench [flags] URL       short vs long connections, measured
   holdfast probe [flags] URL       what keep-alive behaviour a server really has
   holdfast version                 the version of this binary (also --version)

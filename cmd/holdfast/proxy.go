@@ -102,10 +102,19 @@ func parseProxyArgs(args []string) (*proxyConfig, error) {
 	case len(cfg.upstreams) == 0:
 		return nil, errors.New("--upstream is required")
 	}
-	if cfg.proxy.Balance, err = proxy.ParseBalance(cfg.balance); err != nil {
-		return nil, fmt.Errorf("--balance %s: want random-two, round-robin or least-requests", cfg.balance)
+	if err := cfg.parseBalance(); err != nil {
+		return nil, err
 	}
 	return cfg, cfg.check()
+}
+
+// parseBalance sets the balancing mode --balance names.
+func (cfg *proxyConfig) parseBalance() error {
+	var err error
+	if cfg.proxy.Balance, err = proxy.ParseBalance(cfg.balance); err != nil {
+		return fmt.Errorf("--balance %s: want random-two, round-robin or least-requests", cfg.balance)
+	}
+	return nil
 }
 
 // proxyConfigOf is the proxy.Config the flags describe: on the command
@@ -134,27 +143,55 @@ func runProxyServer(ctx context.Context, cfg *proxyConfig, p *proxy.Proxy, stder
 		return err
 	}
 	return runFront(ctx, &cfg.frontConfig, srv, frontRun{
-		what:       fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
-		adminWhat:  "live page at /, /metrics, /stats, /connections, /upstreams",
-		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(p, cfg.proxy.HealthPath != ""))},
+		what:      fmt.Sprintf("a reverse proxy to %s (%s)", strings.Join(cfg.upstreams, ", "), cfg.proxy.Balance),
+		adminWhat: "live page at /, /metrics, /stats, /connections, /upstreams",
+		adminExtra: []admin.Option{admin.WithUpstreams(p.Upstreams), admin.WithCollectors(upstreamCollector(func() []upstreamSource {
+			return []upstreamSource{{proxy: p, checked: cfg.proxy.HealthPath != ""}}
+		}))},
 	}, stderr)
 }
 
-// upstreamCollector gives /metrics the upstreams' figures, labelled by
-// URL, with their health when active checks are on.
-func upstreamCollector(p *proxy.Proxy, checked bool) prometheus.Collector {
+// upstreamSource is a proxy whose upstreams /metrics shows: its group's
+// name in holdfast run, and whether it checks their health.
+type upstreamSource struct {
+	proxy   *proxy.Proxy
+	group   string
+	checked bool
+}
+
+// upstreamCollector gives /metrics the upstreams' figures of the proxies
+// sources lists, labelled by URL (with the group's name after it when two
+// groups share a URL), with their health when active checks are on.
+func upstreamCollector(sources func() []upstreamSource) prometheus.Collector {
 	return metrics.NewUpstreamCollector(func() []metrics.UpstreamStats {
 		var out []metrics.UpstreamStats
-		for _, u := range p.Upstreams() {
-			health := metrics.HealthUnknown
-			switch {
-			case checked && u.HealthCheckFailed:
-				health = metrics.HealthDown
-			case checked:
-				health = metrics.HealthUp
+		groups := map[string]int{}
+		srcs := sources()
+		for _, src := range srcs {
+			for _, u := range src.proxy.Upstreams() {
+				groups[u.URL]++
 			}
-			out = append(out, metrics.UpstreamStats{Name: u.URL, TransportStats: u.Pool, Health: health})
+		}
+		for _, src := range srcs {
+			for _, u := range src.proxy.Upstreams() {
+				name := u.URL
+				if groups[u.URL] > 1 {
+					name += " (" + src.group + ")"
+				}
+				out = append(out, metrics.UpstreamStats{Name: name, TransportStats: u.Pool, Health: upstreamHealth(src.checked, u)})
+			}
 		}
 		return out
 	})
+}
+
+// upstreamHealth is what /metrics says of an upstream's health.
+func upstreamHealth(checked bool, u proxy.UpstreamStats) metrics.Health {
+	switch {
+	case checked && u.HealthCheckFailed:
+		return metrics.HealthDown
+	case checked:
+		return metrics.HealthUp
+	}
+	return metrics.HealthUnknown
 }

@@ -33,8 +33,9 @@ func TestMain(m *testing.M) {
 // child is holdfast running as a child process.
 type child struct {
 	cmd   *exec.Cmd
-	url   string // where it serves
-	admin string // the admin listener's URL, when --admin was given
+	url   string   // where it serves (the first listener)
+	urls  []string // every listener's URL, in the order it said them
+	admin string   // the admin listener's URL, when --admin was given
 
 	mu     sync.Mutex
 	stderr bytes.Buffer // guarded by mu
@@ -50,12 +51,13 @@ func (c *child) log() string {
 // once it says where it serves.
 func startCommand(t *testing.T, args ...string) *child {
 	t.Helper()
-	return startChild(t, exec.Command(os.Args[0], args...))
+	return startChild(t, "holdfast: serving", exec.Command(os.Args[0], args...))
 }
 
 // startChild runs cmd, which runs this binary as holdfast (perhaps under
-// a wrapper such as prlimit), and returns it once it says where it serves.
-func startChild(t *testing.T, cmd *exec.Cmd) *child {
+// a wrapper such as prlimit), and returns it once it writes a line that
+// starts with ready.
+func startChild(t *testing.T, ready string, cmd *exec.Cmd) *child {
 	t.Helper()
 	c := &child{cmd: cmd}
 	c.cmd.Env = append(os.Environ(), "HOLDFAST_AS_MAIN=1")
@@ -79,19 +81,24 @@ func startChild(t *testing.T, cmd *exec.Cmd) *child {
 		case m != nil && strings.Contains(line, "admin on"):
 			c.admin = m[1]
 		case m != nil && strings.Contains(line, "serving"):
-			c.url = m[1]
-			go func() {
-				for sc.Scan() {
-					c.mu.Lock()
-					c.stderr.WriteString(sc.Text() + "\n")
-					c.mu.Unlock()
-				}
-			}()
+			c.urls = append(c.urls, m[1])
+			c.url = c.urls[0]
+		}
+		if strings.HasPrefix(line, ready) {
+			go c.keepReading(sc)
 			return c
 		}
 	}
 	t.Fatalf("holdfast did not start:\n%s", c.log())
 	return nil
+}
+
+func (c *child) keepReading(sc *bufio.Scanner) {
+	for sc.Scan() {
+		c.mu.Lock()
+		c.stderr.WriteString(sc.Text() + "\n")
+		c.mu.Unlock()
+	}
 }
 
 func curl(t *testing.T, urls ...string) string {

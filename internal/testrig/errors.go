@@ -9,4 +9,8 @@ var (
 	ErrNginxBody = errors.New("testrig: nginx body must not contain '$'")
 	// ErrNginxStart is returned when nginx did not start listening.
 	ErrNginxStart = errors.New("testrig: nginx did not start")
+	// ErrNoHAProxy is returned when no haproxy binary is installed.
+	ErrNoHAProxy = errors.New("testrig: haproxy not found (apt-get install haproxy)")
+	// ErrHAProxyStart is returned when HAProxy did not start listening.
+	ErrHAProxyStart = errors.New("testrig: haproxy did not start")
 )

@@ -122,14 +122,18 @@ var nginxQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r
 
 // FindNginx returns the nginx binary: from PATH, else Debian's
 // /usr/sbin/nginx (sbin is not in every PATH), else ErrNoNginx.
-func FindNginx() (string, error) {
-	if p, err := exec.LookPath("nginx"); err == nil {
+func FindNginx() (string, error) { return findBinary("nginx", ErrNoNginx) }
+
+// findBinary returns the program name: from PATH, else Debian's
+// /usr/sbin (sbin is not in every PATH), else notFound.
+func findBinary(name string, notFound error) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx", nil
+	if _, err := os.Stat("/usr/sbin/" + name); err == nil {
+		return "/usr/sbin/" + name, nil
 	}
-	return "", ErrNoNginx
+	return "", notFound
 }
 
 // withDefaults fills the zero fields, except Dir.
