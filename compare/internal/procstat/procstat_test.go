@@ -122,6 +122,19 @@ func TestParseSystemBusy(t *testing.T) {
 	}
 }
 
+func TestParseCPUBusy(t *testing.T) {
+	stat := "cpu  100 2 30 5000 7 1 4 5 9 0\ncpu0 50 1 15 2500 3 1 2 3 0 0\ncpu1 50 1 15 2500 4 0 2 2 9 0\nintr 1\n"
+	if got, err := ParseCPUBusy(stat, 0); err != nil || got != 72 {
+		t.Fatalf("cpu0 = %d, %v; want 72", got, err)
+	}
+	if got, err := ParseCPUBusy(stat, 1); err != nil || got != 70 {
+		t.Fatalf("cpu1 = %d, %v; want 70", got, err)
+	}
+	if _, err := ParseCPUBusy(stat, 2); !errors.Is(err, ErrFormat) {
+		t.Fatalf("no cpu2: err = %v", err)
+	}
+}
+
 func TestParseIO(t *testing.T) {
 	text := "rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 3\nread_bytes: 4096\n"
 	if got, err := ParseIO(text); err != nil || got != (IO{SysCR: 10, SysCW: 3}) {
