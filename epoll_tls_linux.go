@@ -192,7 +192,9 @@ func (s *tlsSession) serveH2(tc *tls.Conn) {
 		c.l.post(loopMsg{kind: msgClose, c: c})
 		return
 	}
-	c.releaseExchange()
+	// The loop releases the exchange (handedOver): it may still be
+	// handling an event of this socket collected before the hand-over,
+	// which looks at the exchange.
 	c.srv.adoptDetached(&c.conn)
 	c.l.post(loopMsg{kind: msgToH2, c: c})
 	c.srv.serveH2(&c.conn, tc)
@@ -219,6 +221,7 @@ func (l *loop) handshook(c *loopConn, now int64) {
 func (l *loop) handedOver(c *loopConn) {
 	l.unregister(c)
 	closeFD(c.fd)
+	c.releaseExchange()
 }
 
 // read reads request bytes for the loop, never waiting: plaintext for a
