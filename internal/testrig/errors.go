@@ -13,4 +13,8 @@ var (
 	ErrNoHAProxy = errors.New("testrig: haproxy not found (apt-get install haproxy)")
 	// ErrHAProxyStart is returned when HAProxy did not start listening.
 	ErrHAProxyStart = errors.New("testrig: haproxy did not start")
+
+	// errNotListening: a peer did not accept connections within the
+	// wait's limit (the caller says which peer, with its output).
+	errNotListening = errors.New("testrig: not listening")
 )

@@ -3,7 +3,6 @@ package testrig
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,15 +80,16 @@ func (h *HAProxy) start(bin, conf string) error {
 
 // waitReady dials until HAProxy accepts, exits, or limit passes.
 func (h *HAProxy) waitReady(limit time.Duration) error {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	exited := func() error {
 		select {
 		case <-h.exited:
 			return fmt.Errorf("%w: exited: %s", ErrHAProxyStart, h.Output())
 		default:
+			return nil
 		}
-		if c, err := net.DialTimeout("tcp", h.Addr, time.Second); err == nil {
-			return c.Close()
-		}
+	}
+	if err := waitListening(h.Addr, limit, exited); err != errNotListening {
+		return err
 	}
 	return fmt.Errorf("%w: not listening on %s after %v: %s", ErrHAProxyStart, h.Addr, limit, h.Output())
 }

@@ -278,15 +278,24 @@ func startNginxOnce(c NginxConfig) (*Nginx, error) {
 
 // waitReady dials until nginx accepts, exits, or limit passes.
 func (n *Nginx) waitReady(limit time.Duration) error {
+	if err := waitListening(n.Addr, limit, n.Alive); err != errNotListening {
+		return err
+	}
+	return fmt.Errorf("%w: not listening on %s after %v: %s", ErrNginxStart, n.Addr, limit, n.logs())
+}
+
+// waitListening dials addr until it accepts (nil), exited reports the
+// process gone (its error), or limit passes (errNotListening).
+func waitListening(addr string, limit time.Duration, exited func() error) error {
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err := n.Alive(); err != nil {
+		if err := exited(); err != nil {
 			return err
 		}
-		if c, err := net.DialTimeout("tcp", n.Addr, time.Second); err == nil {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			return c.Close()
 		}
 	}
-	return fmt.Errorf("%w: not listening on %s after %v: %s", ErrNginxStart, n.Addr, limit, n.logs())
+	return errNotListening
 }
 
 // Alive returns an error, with nginx's last words, once it has exited.
