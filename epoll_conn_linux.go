@@ -194,6 +194,7 @@ func (l *loop) readingHead(c *loopConn, now int64) {
 // the peer hung up.
 func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 	l.own()
+	l.unparkHead(c)
 	for {
 		buf := l.buf
 		if c.ex != nil { // a head has started: its bytes are in the exchange
@@ -208,6 +209,9 @@ func (l *loop) readable(c *loopConn, ev uint32, now int64) {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
+			if c.ex != nil && c.getState() == StateReadingHead {
+				l.parkHead(c)
+			}
 			return
 		case err != nil:
 			l.headFailed(c, err, now)
@@ -256,7 +260,11 @@ func (l *loop) gotHeadBytes(c *loopConn, buf []byte, n int, ev uint32, now int64
 	// Read on while the socket may hold more, and when this edge said the
 	// peer hung up: no edge will say it again, and the next read sees the
 	// end of input (or the error) and closes.
-	return n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0
+	if n == len(buf) || ev&(epoll.RDHup|epoll.Hup|epoll.Err) != 0 {
+		return true
+	}
+	l.parkHead(c)
+	return false
 }
 
 // idleEnded counts, when the first bytes of a head arrive at now on a
@@ -271,6 +279,7 @@ func (l *loop) idleEnded(c *loopConn, now int64) {
 // headFailed closes a connection whose wait for a request head ended
 // without one: err is the read's error, or a timeout.
 func (l *loop) headFailed(c *loopConn, err error, now int64) {
+	l.unparkHead(c)
 	_, idleReason := c.idleDeadline(now)
 	c.headReadFailed(err, c.ex == nil, idleReason)
 	l.closeConn(c, c.reason, now)
@@ -407,6 +416,7 @@ func (l *loop) takeBack(c *loopConn, now int64, inline bool) {
 // then either lingers (see conn.lingerNeeded) or closes at once.
 func (l *loop) closeConn(c *loopConn, reason CloseReason, now int64) {
 	l.own()
+	l.unparkHead(c)
 	c.setReason(reason)
 	c.setState(StateClosing)
 	if s := l.session(c); s != nil {

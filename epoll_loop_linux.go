@@ -62,6 +62,8 @@ type loop struct {
 	trim      []*tlsSession      // idle sessions whose ciphers are to be dropped (see trimSessions)
 	trimAt    int64              // when trim is looked at next; 0 when it is empty
 
+	heads []*parkedHead // by descriptor: started request heads between reads (epoll_head_linux.go)
+
 	batch   []epoll.Event // events of the last wait
 	next    int           // the first of batch not handled yet
 	later   []epoll.Event // readiness to handle after the next wait
@@ -408,7 +410,7 @@ func (l *loop) message(m loopMsg, now int64) {
 	case msgToH2:
 		l.handedOver(c)
 	case msgWake:
-		if l.conns[c.fd] == c && !c.busy && !c.lingering && c.ex == nil {
+		if l.conns[c.fd] == c && l.awaitingHead(c) {
 			l.closeOrAnswer(c, CloseShutdown, now)
 		}
 	case msgShed:
@@ -472,7 +474,7 @@ func (l *loop) gather() gathered {
 // closeIdle closes every connection waiting for a request (Shutdown).
 func (l *loop) closeIdle(now int64) {
 	for _, c := range l.conns {
-		if c != nil && !c.busy && !c.lingering && c.ex == nil {
+		if c != nil && l.awaitingHead(c) {
 			l.shutIdle(c, now)
 		}
 	}
@@ -519,6 +521,7 @@ func (l *loop) unregister(c *loopConn) {
 		l.conns[c.fd] = nil
 		l.n--
 		l.dropSession(c.fd)
+		l.dropHead(c.fd)
 	}
 	l.setDeadline(c, 0)
 }

@@ -361,7 +361,7 @@ func (l *loop) trimSessions(now int64) {
 		switch {
 		case l.session(c) != s: // closed or handed over
 			s.trimQueued = false
-		case c.busy || c.ex != nil || now-c.idleFrom.Load() < int64(cipherKeep):
+		case !l.awaitingHead(c) || now-c.idleFrom.Load() < int64(cipherKeep):
 			kept = append(kept, s)
 		default:
 			s.records.dropCiphers()

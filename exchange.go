@@ -177,6 +177,22 @@ func (in *inbuf) readFrom(r func([]byte) (int, error), limit int) (int, error) {
 	return n, err
 }
 
+// take moves the unconsumed bytes out into an inbuf of their own, leaving
+// in empty: a pooled array's bytes are copied into one of about their size
+// (with room for a few more lines), an array of their own moves as it is.
+func (in *inbuf) take() inbuf {
+	if in.pool == nil && in.r == 0 {
+		out := *in
+		*in = inbuf{}
+		return out
+	}
+	n := in.len()
+	b := make([]byte, n+n/2+128)
+	copy(b, in.bytes())
+	in.release()
+	return inbuf{b: b, w: n}
+}
+
 // release gives the array back to the pool; the connection is closing or
 // hands its buffered bytes over.
 func (in *inbuf) release() {
