@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +196,57 @@ func TestWaitBlockingFallback(t *testing.T) {
 	evs, err := p.WaitBlocking(time.Second)
 	if err != nil || len(evs) != 1 || evs[0].Pad != 5 {
 		t.Fatalf("events %v, %v", evs, err)
+	}
+}
+
+// Messages posted from other goroutines are never stranded: the waiter
+// takes an inbox (as a server's loop does), then waits, alternating
+// between the blocking wait and the parked one the way a loop does when
+// work comes and goes, while posters append to the inbox and call Wake.
+// Every message must be taken; a lost wake-up leaves the waiter parked
+// with messages in the inbox, which the watchdog reports.
+func TestWakeNeverStrandsAMessage(t *testing.T) {
+	const posters, perPoster = 4, 20_000
+	p := newPoller(t)
+	var mu sync.Mutex
+	inbox := 0
+	for range posters {
+		go func() {
+			for i := range perPoster {
+				mu.Lock()
+				inbox++
+				mu.Unlock()
+				p.Wake()
+				if i%64 == 0 {
+					time.Sleep(50 * time.Microsecond) // let the waiter fall asleep now and then
+				}
+			}
+		}()
+	}
+	taken := 0
+	for taken < posters*perPoster {
+		mu.Lock()
+		n := inbox
+		inbox = 0
+		mu.Unlock()
+		taken += n
+		if taken == posters*perPoster {
+			break
+		}
+		var err error
+		if n > 0 { // work came: block in the system call for a moment, as a busy loop does
+			_, err = p.WaitBlocking(20 * time.Microsecond)
+		} else {
+			_, err = p.Wait(time.Now().Add(10 * time.Second))
+		}
+		if errors.Is(err, ErrTimeout) {
+			mu.Lock()
+			stranded := inbox
+			mu.Unlock()
+			t.Fatalf("waiter parked 10 s with %d messages in the inbox (%d of %d taken)", stranded, taken, posters*perPoster)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
