@@ -24,7 +24,7 @@ import (
 // request is answered with its fields intact.
 func TestSlowHeadIsCheap(t *testing.T) {
 	const conns = 400
-	limits := map[holdfast.Engine]uint64{holdfast.EngineEpoll: 2048} // the goroutine engine, a goroutine per connection, is reported
+	limits := map[holdfast.Engine]uint64{holdfast.EngineEpoll: 1024} // the goroutine engine, a goroutine per connection, is reported
 	start := "GET /slow HTTP/1.1\r\nHost: test\r\nUser-Agent: slowloris\r\n"
 	pad := "X-Pad: " + strings.Repeat("a", 3000) + "\r\n"
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
