@@ -44,6 +44,34 @@ func TestPipelinedInOrder(t *testing.T) {
 	})
 }
 
+// Requests sent a byte at a time, each byte read by the server before the
+// next is sent, are served exactly as when sent whole: a head that waits
+// between reads resumes where it stopped, whether it follows a request
+// just served or starts a connection, and bodies and pipelining are
+// unaffected.
+func TestHeadsByteByByte(t *testing.T) {
+	stream := "GET /1 HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n\r\n" +
+		"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
+		"POST /3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+		"GET /4 HTTP/1.1\r\nHost: x\r\n\r\n"
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		c := ts.dial(t)
+		for i := range len(stream) {
+			c.send(stream[i : i+1])
+			waitStats(t, ts.Server, fmt.Sprintf("byte %d read", i+1), func(st holdfast.Stats) bool {
+				return st.BytesIn == uint64(i+1)
+			})
+		}
+		for _, want := range []string{"GET /1 ", "POST /2 hello", "POST /3 abc", "GET /4 "} {
+			if _, body := c.response("GET"); body != want {
+				t.Fatalf("got %q, want %q", body, want)
+			}
+		}
+		c.expectOpen()
+	})
+}
+
 // Pipelined responses leave in one write when they are ready together.
 func TestPipelinedBatched(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {

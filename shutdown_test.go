@@ -80,6 +80,42 @@ func TestShutdownDrains(t *testing.T) {
 	})
 }
 
+// A kept connection whose next head has started is not idle: Shutdown
+// waits for the head, answers it with Connection: close, and returns once
+// it is sent.
+func TestShutdownFinishesStartedHead(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		idle := ts.dial(t) // closed by Shutdown at once: the sign it has begun
+		idle.get("/")
+		c := ts.dial(t)
+		c.get("/first") // a kept connection, not one awaited for its first request
+		before := ts.Stats().BytesIn
+		part := "GET /late HTTP/1.1\r\nHost: x\r\n"
+		c.send(part)
+		waitStats(t, ts.Server, "the head started", func(st holdfast.Stats) bool {
+			return st.OpenByState[holdfast.StateReadingHead] == 1 && st.BytesIn == before+uint64(len(part))
+		})
+		shut := make(chan error, 1)
+		go func() { shut <- ts.Shutdown(context.Background()) }()
+		idle.expectClosed()
+		select {
+		case err := <-shut:
+			t.Fatalf("Shutdown returned %v with a head started", err)
+		default:
+		}
+		c.send("\r\n")
+		resp, body := c.response("GET")
+		if resp.StatusCode != 200 || body != "GET /late " || !resp.Close {
+			t.Fatalf("status %d, body %q, close %v; want 200, the echo and close", resp.StatusCode, body, resp.Close)
+		}
+		c.expectClosed()
+		if err := <-shut; err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	})
+}
+
 func TestShutdownDeadline(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {
 		release := make(chan struct{})
