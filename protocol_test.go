@@ -45,18 +45,16 @@ func TestPipelinedInOrder(t *testing.T) {
 }
 
 // Requests sent a byte at a time, each byte read by the server before the
-// next is sent, are served exactly as when sent whole: a head that waits
-// between reads resumes where it stopped, whether it follows a request
-// just served or starts a connection, and bodies and pipelining are
-// unaffected.
+// next is sent, are served exactly as when sent whole, over TCP and over
+// TLS: a head that waits between reads resumes where it stopped, whether
+// it follows a request just served or starts a connection, and bodies and
+// pipelining are unaffected.
 func TestHeadsByteByByte(t *testing.T) {
 	stream := "GET /1 HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n\r\n" +
 		"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
 		"POST /3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
 		"GET /4 HTTP/1.1\r\nHost: x\r\n\r\n"
-	run(t, func(t *testing.T, e holdfast.Engine) {
-		ts := newServer(t, e, echo)
-		c := ts.dial(t)
+	check := func(t *testing.T, ts *testServer, c *client) {
 		for i := range len(stream) {
 			c.send(stream[i : i+1])
 			waitStats(t, ts.Server, fmt.Sprintf("byte %d read", i+1), func(st holdfast.Stats) bool {
@@ -69,6 +67,18 @@ func TestHeadsByteByByte(t *testing.T) {
 			}
 		}
 		c.expectOpen()
+	}
+	t.Run("tcp", func(t *testing.T) {
+		run(t, func(t *testing.T, e holdfast.Engine) {
+			ts := newServer(t, e, echo)
+			check(t, ts, ts.dial(t))
+		})
+	})
+	t.Run("tls", func(t *testing.T) {
+		run(t, func(t *testing.T, e holdfast.Engine) {
+			ts := newTLSServer(t, e, echo)
+			check(t, ts, ts.dialTLS(t, nil))
+		})
 	})
 }
 
