@@ -35,8 +35,9 @@ type goroutineConn struct {
 
 	link idleLink // its place in the shard's idle list (shed.go)
 
-	bg    bgRead     // owned by the serve goroutine, and by the reader while active
-	shard *connShard // read-only: where the connection is counted
+	bg    bgRead      // owned by the serve goroutine, and by the reader while active
+	idle  *idleWaiter // owned by the serve goroutine: the idle wait without an exchange (idle_unix.go)
+	shard *connShard  // read-only: where the connection is counted
 }
 
 // acceptLoop accepts connections on l, one goroutine each; st is the
@@ -81,6 +82,7 @@ func (g *goroutineConn) serve() {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
+	g.initIdle()
 	if c.refused {
 		g.refuse()
 		return
@@ -184,16 +186,16 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 // sits in the socket, in which case it is answered, with Connection:
 // close, rather than reset.
 func (g *goroutineConn) idleWait(hw *headWait) bool {
-	c, ex := &g.conn, g.ex
+	c := &g.conn
 	if c.nreq.Load() > 0 {
 		c.setState(StateIdle)
 	}
-	ex.in.shrink()
+	g.ex.in.shrink()
 	deadline, idleReason := c.idleDeadline(monotime())
 	if !g.beginHeadWait(deadline) {
 		return g.interrupted(CloseShutdown)
 	}
-	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	n, err := g.readIdle()
 	c.countIn(n)
 	cut := g.endHeadWait()
 	hw.started = time.Now()

@@ -10,10 +10,11 @@ import (
 )
 
 // exchange is what a connection needs while it serves requests: buffers,
-// parser state and per-request scratch. The epoll engine attaches one when
-// a request arrives and returns it to the pool when the connection goes
-// idle, so an idle connection holds none; the goroutine engine keeps one
-// for the connection's life. Owned by whoever serves the connection.
+// parser state and per-request scratch. Both engines attach one when a
+// request arrives and return it to the pool when the connection goes idle,
+// so an idle connection holds none (the goroutine engine keeps its exchange
+// while idle over TLS, and on systems without raw socket access). Owned by
+// whoever serves the connection.
 type exchange struct {
 	wire   wire // the engine's side of the socket
 	in     inbuf

@@ -58,14 +58,48 @@ func TestSlowHeadIsCheap(t *testing.T) {
 	})
 }
 
+// An idle keep-alive connection holds no exchange on either engine: the
+// epoll engine keeps a record, the goroutine engine a goroutine (whose
+// stack, larger under the race detector, is reported) and a record. The
+// bounds are on the live heap.
+func TestIdleIsCheap(t *testing.T) {
+	const conns = 400
+	limits := map[holdfast.Engine]uint64{holdfast.EngineEpoll: 512, holdfast.EngineGoroutine: 4096}
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		heapBefore, stackBefore := memoryHeld()
+		fds := dialRaw(t, ts.addr, conns)
+		for i, fd := range fds {
+			sendAll(t, []int{fd}, "GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+			if resp, body := readRawResponse(t, fd); resp.StatusCode != 200 || body != "GET /idle " {
+				t.Fatalf("connection %d: status %d, body %q", i, resp.StatusCode, body)
+			}
+		}
+		waitStats(t, ts.Server, "every connection idle", func(st holdfast.Stats) bool {
+			return st.OpenByState[holdfast.StateIdle] == conns
+		})
+		heap, stack := memoryHeld()
+		heapPer, stackPer := (max(heap, heapBefore)-heapBefore)/conns, (max(stack, stackBefore)-stackBefore)/conns
+		t.Logf("%s: %d heap bytes and %d stack bytes per idle connection", e, heapPer, stackPer)
+		if limit := limits[e]; heapPer > limit {
+			t.Errorf("%d heap bytes per idle connection, over %d", heapPer, limit)
+		}
+	})
+}
+
 // heldMemory is what the process holds for its data after a collection:
 // the live heap and the goroutines' stacks.
 func heldMemory() uint64 {
+	heap, stack := memoryHeld()
+	return heap + stack
+}
+
+func memoryHeld() (heap, stack uint64) {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc + ms.StackInuse
+	return ms.HeapAlloc, ms.StackInuse
 }
 
 // dialRaw opens n blocking TCP connections to addr without the Go
