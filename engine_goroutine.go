@@ -35,9 +35,9 @@ type goroutineConn struct {
 
 	link idleLink // its place in the shard's idle list (shed.go)
 
-	bg    bgRead      // owned by the serve goroutine, and by the reader while active
-	idle  *idleWaiter // owned by the serve goroutine: the idle wait without an exchange (idle_unix.go)
-	shard *connShard  // read-only: where the connection is counted
+	bg     bgRead      // owned by the serve goroutine, and by the reader while active
+	waiter *headWaiter // owned by the serve goroutine: head waits without an exchange (headwait_unix.go)
+	shard  *connShard  // read-only: where the connection is counted
 }
 
 // acceptLoop accepts connections on l, one goroutine each; st is the
@@ -82,7 +82,7 @@ func (g *goroutineConn) serve() {
 		c.srv.logWarn("setting socket options failed", "remote", c.remote, "err", err)
 	}
 	c.attachExchange(g)
-	g.initIdle()
+	g.initHeadWaits()
 	if c.refused {
 		g.refuse()
 		return
@@ -171,7 +171,7 @@ func (g *goroutineConn) fillHead(hw *headWait) bool {
 		}
 		g.nc.SetReadDeadline(deadline)
 	}
-	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	n, err := g.readHeadBytes()
 	c.countIn(n)
 	if n > 0 {
 		return true // an error after data shows again on the next read
@@ -195,7 +195,7 @@ func (g *goroutineConn) idleWait(hw *headWait) bool {
 	if !g.beginHeadWait(deadline) {
 		return g.interrupted(CloseShutdown)
 	}
-	n, err := g.readIdle()
+	n, err := g.readHeadBytes()
 	c.countIn(n)
 	cut := g.endHeadWait()
 	hw.started = time.Now()

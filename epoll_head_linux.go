@@ -1,46 +1,26 @@
 package holdfast
 
-import "holdfast/internal/http1"
+// The loop's parked heads (see parkedHead): a started head waits between
+// reads in l.heads, by descriptor, not in an exchange.
 
-// Parked heads: a request head that has begun but not completed waits
-// between reads in a parkedHead rather than in an exchange. A slow client
-// (slowloris: a head sent a line every few seconds, never finished) then
-// holds the bytes it sent and the parser's place in them, a few hundred
-// bytes, instead of an exchange's buffers (about 14 KiB). A head that
-// arrives in one read never parks.
-
-// parkedHead is a started request head between reads. Owned by the loop.
-type parkedHead struct {
-	in     inbuf        // the head's bytes so far, in an array of about their size
-	parser http1.Parser // where parsing stopped: it resumes, never rescans
-}
-
-// parkHead moves a connection's incomplete head out of its exchange, and
-// returns the exchange to the pool.
+// parkHead parks a connection's incomplete head.
 func (l *loop) parkHead(c *loopConn) {
 	l.own()
-	ex := c.ex
-	h := &parkedHead{in: ex.in.take(), parser: ex.parser}
-	ex.parser.Reset()
-	c.releaseExchange()
+	h := c.parkHead()
 	for c.fd >= len(l.heads) {
 		l.heads = append(l.heads, make([]*parkedHead, len(l.heads)+64)...)
 	}
 	l.heads[c.fd] = h
 }
 
-// unparkHead gives a connection whose head is parked an exchange again,
-// holding the head where it was: the array the bytes are in moves, they
-// are not copied, so a head sent a byte at a time costs linear time.
+// unparkHead gives a connection whose head is parked an exchange again.
 func (l *loop) unparkHead(c *loopConn) {
 	if c.ex != nil || c.fd >= len(l.heads) || l.heads[c.fd] == nil {
 		return
 	}
 	h := l.heads[c.fd]
 	l.heads[c.fd] = nil
-	c.attachExchange(l.wireOf(c))
-	c.ex.in = h.in
-	c.ex.parser = h.parser
+	c.conn.unparkHead(h, l.wireOf(c))
 }
 
 // headParked reports whether the connection's started head is parked.

@@ -53,3 +53,34 @@ func (c *conn) headReadFailed(err error, idle bool, idleReason CloseReason) {
 		c.setReason(classify(err, false))
 	}
 }
+
+// parkedHead is a request head that has begun but not completed, held
+// between reads without an exchange: the bytes so far, in an array of
+// about their size, and the parser's place in them. A slow client
+// (slowloris: a head sent a line every few seconds, never finished) then
+// costs the few hundred bytes it sent instead of an exchange's buffers
+// (about 14 KiB). A head that arrives in one read never parks. Owned by
+// whoever serves the connection.
+type parkedHead struct {
+	in     inbuf        // the head's bytes so far
+	parser http1.Parser // where parsing stopped: it resumes, never rescans
+}
+
+// parkHead moves the connection's incomplete head out of its exchange,
+// and returns the exchange to the pool.
+func (c *conn) parkHead() *parkedHead {
+	ex := c.ex
+	h := &parkedHead{in: ex.in.take(), parser: ex.parser}
+	ex.parser.Reset()
+	c.releaseExchange()
+	return h
+}
+
+// unparkHead gives the connection an exchange through w holding the
+// parked head h where it was: the array the bytes are in moves, they are
+// not copied, so a head sent a byte at a time costs linear time.
+func (c *conn) unparkHead(h *parkedHead, w wire) {
+	c.attachExchange(w)
+	c.ex.in = h.in
+	c.ex.parser = h.parser
+}
