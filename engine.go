@@ -9,7 +9,8 @@ const (
 	// EngineAuto picks the best engine for the system.
 	EngineAuto Engine = iota
 	// EngineGoroutine runs one goroutine per connection over net.Conn; it
-	// works everywhere Go does.
+	// works everywhere Go does. On Unix an idle plain-TCP connection owns
+	// its goroutine but no buffer.
 	EngineGoroutine
 	// EngineEpoll runs event loops over non-blocking sockets (Linux): an
 	// idle connection owns no goroutine and no buffer.

@@ -10,11 +10,12 @@ import (
 )
 
 // exchange is what a connection needs while it serves requests: buffers,
-// parser state and per-request scratch. Both engines attach one when a
-// request arrives and return it to the pool when the connection goes idle,
-// so an idle connection holds none (the goroutine engine keeps its exchange
-// while idle over TLS, and on systems without raw socket access). Owned by
-// whoever serves the connection.
+// parser state and per-request scratch. Both engines attach one when bytes
+// of a request arrive and return it to the pool while the connection waits
+// for more (a started head parks: parkedHead), so an idle or slow
+// connection holds none. The goroutine engine keeps its exchange over TLS
+// and where it has no raw access to the socket. Owned by whoever serves
+// the connection.
 type exchange struct {
 	wire   wire // the engine's side of the socket
 	in     inbuf
