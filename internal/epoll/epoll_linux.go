@@ -118,7 +118,6 @@ func (p *Poller) Wait(deadline time.Time) ([]Event, error) {
 		return p.events[:n], nil
 	}
 	p.file.SetReadDeadline(deadline)
-	p.asleep.Store(true)
 	err := p.raw.Read(p.ready)
 	p.asleep.Store(false)
 	if err != nil {
@@ -180,9 +179,20 @@ func (p *Poller) rawWait(d time.Duration) (int, unix.Errno) {
 
 // collect is called back by the runtime once at first, then each time the
 // descriptor turns readable; false parks the goroutine.
+//
+// It marks the poller asleep after each poll, before it looks for a wake-up:
+// a Wake that comes after that look sees the mark and writes the eventfd,
+// which the runtime's poller reports. Marking once per Wait would not do: a
+// Wake whose flag an earlier wait consumed may clear the mark of a later one
+// as it finishes, and if that later wait's poll then drains the eventfd it
+// wrote, the wait would park unmarked, and no Wake after it would write.
 func (p *Poller) collect(uintptr) bool {
 	p.n = p.poll()
-	return p.n > 0 || p.woke.Swap(false)
+	if p.n > 0 {
+		return true
+	}
+	p.asleep.Store(true)
+	return p.woke.Swap(false)
 }
 
 // poll asks for ready events without blocking (a raw system call: there
