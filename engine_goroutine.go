@@ -215,7 +215,7 @@ func (g *goroutineConn) idleWait(hw *headWait) bool {
 // under the header timeout, and answered, the response saying
 // Connection: close.
 func (g *goroutineConn) interrupted(reason CloseReason) bool {
-	c, ex := &g.conn, g.ex
+	c := &g.conn
 	if !hasInput(g.tcp) {
 		c.setReason(reason)
 		return false
@@ -226,13 +226,19 @@ func (g *goroutineConn) interrupted(reason CloseReason) bool {
 		deadline = time.Now().Add(d)
 	}
 	g.nc.SetReadDeadline(deadline)
-	n, err := ex.in.readFrom(g.nc.Read, headBufferLimit(&ex.parser))
+	n, err := g.readThrough()
 	c.countIn(n)
 	if n > 0 {
 		return true
 	}
 	c.headReadFailed(sockopt.DiagnoseConn(err, g.nc), true, reason)
 	return false
+}
+
+// readThrough reads request bytes through the connection (TLS, when it
+// has one) into the exchange's input buffer.
+func (g *goroutineConn) readThrough() (int, error) {
+	return g.ex.in.readFrom(g.nc.Read, headBufferLimit(&g.ex.parser))
 }
 
 // idleEnded counts, when the idle wait read n > 0 bytes at t on a kept

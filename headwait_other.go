@@ -8,6 +8,4 @@ type headWaiter struct{}
 
 func (g *goroutineConn) initHeadWaits() {}
 
-func (g *goroutineConn) readHeadBytes() (int, error) {
-	return g.ex.in.readFrom(g.nc.Read, headBufferLimit(&g.ex.parser))
-}
+func (g *goroutineConn) readHeadBytes() (int, error) { return g.readThrough() }

@@ -45,7 +45,7 @@ func (g *goroutineConn) initHeadWaits() {
 func (g *goroutineConn) readHeadBytes() (int, error) {
 	w := g.waiter
 	if w == nil {
-		return g.ex.in.readFrom(g.nc.Read, headBufferLimit(&g.ex.parser))
+		return g.readThrough()
 	}
 	w.n, w.err = 0, nil
 	err := w.raw.Read(w.read)

@@ -82,6 +82,35 @@ func TestHeadsByteByByte(t *testing.T) {
 	})
 }
 
+// A head that outgrows the limit while it waits between reads, parked in
+// pieces, is refused as one sent whole is: 431, and the connection closes.
+func TestOversizedHeadInPieces(t *testing.T) {
+	start := "GET / HTTP/1.1\r\nHost: x\r\n"
+	piece := strings.Repeat("X-Filler: "+strings.Repeat("f", 1014)+"\r\n", 8) // 8 KiB
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		ts := newServer(t, e, echo)
+		c := ts.dial(t)
+		sent := 0
+		send := func(s string) {
+			c.send(s)
+			sent += len(s)
+			waitStats(t, ts.Server, fmt.Sprintf("%d bytes read", sent), func(st holdfast.Stats) bool {
+				return st.BytesIn == uint64(sent)
+			})
+		}
+		send(start)
+		for range 7 { // 56 KiB of fields: under the 64 KiB limit
+			send(piece)
+		}
+		c.send(piece)
+		resp, _ := c.response("GET")
+		if resp.StatusCode != 431 || !resp.Close {
+			t.Fatalf("status %d, close %v; want 431 and close", resp.StatusCode, resp.Close)
+		}
+		c.expectClosed()
+	})
+}
+
 // Pipelined responses leave in one write when they are ready together.
 func TestPipelinedBatched(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {
