@@ -51,15 +51,6 @@ type cipherConn struct {
 	handed net.Conn // the socket as the runtime's net.Conn, once handed over
 }
 
-// errWouldBlock is the loop's "no bytes yet": a temporary net.Error.
-var errWouldBlock error = wouldBlockError{}
-
-type wouldBlockError struct{}
-
-func (wouldBlockError) Error() string   { return "holdfast: no bytes yet (would block)" }
-func (wouldBlockError) Timeout() bool   { return false }
-func (wouldBlockError) Temporary() bool { return true }
-
 func (r *cipherConn) Read(p []byte) (int, error) {
 	for {
 		if n := r.take(p); n > 0 {

@@ -35,3 +35,12 @@ var (
 	// ErrUnknownEngine is returned by ParseEngine.
 	ErrUnknownEngine = errors.New("holdfast: unknown engine")
 )
+
+// errWouldBlock is the loop's "no bytes yet": a temporary net.Error.
+var errWouldBlock error = wouldBlockError{}
+
+type wouldBlockError struct{}
+
+func (wouldBlockError) Error() string   { return "holdfast: no bytes yet (would block)" }
+func (wouldBlockError) Timeout() bool   { return false }
+func (wouldBlockError) Temporary() bool { return true }

@@ -2,12 +2,12 @@ package admin_test
 
 import (
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"holdfast"
 	"holdfast/admin"
+	"holdfast/internal/testrig"
 )
 
 // The cost of looking: a /metrics scrape and a live-page update with
@@ -67,19 +67,13 @@ func measureCPU(b *testing.B, op func()) {
 	op() // warm up: first allocations, lazily built state
 	b.ReportAllocs()
 	b.ResetTimer()
-	before := cpuTime()
+	before := testrig.CPUTime()
 	for range b.N {
 		op()
 	}
-	cpu := cpuTime() - before
+	cpu := testrig.CPUTime() - before
 	b.StopTimer()
 	perOp := float64(cpu) / float64(b.N)
 	b.ReportMetric(perOp, "cpu-ns/op")
 	b.ReportMetric(perOp/1e9*100, "%core@1Hz")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

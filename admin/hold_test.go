@@ -9,9 +9,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"holdfast/internal/testrig"
 )
 
 // Many idle connections come from a child process, the test binary run
@@ -24,9 +25,8 @@ const holdEnv = "HOLDFAST_ADMIN_TEST_HOLD" // "ADDR N" makes the test binary a h
 // the rest of the test; each has sent nothing.
 func holdConns(t testing.TB, addr string, n int) {
 	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < uint64(n)+1000 {
-		t.Skipf("holding %d connections needs %d open files (RLIMIT_NOFILE %d)", n, n+1000, lim.Cur)
+	if lim := testrig.OpenFileLimit(); lim < uint64(n)+1000 {
+		t.Skipf("holding %d connections needs %d open files (RLIMIT_NOFILE %d)", n, n+1000, lim)
 	}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), holdEnv+"="+addr+" "+strconv.Itoa(n))

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+
+	"holdfast/internal/testrig"
 )
 
 // fastResponder answers every request head on the connection with a
@@ -55,7 +57,7 @@ func BenchmarkTransport(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
 		b.ResetTimer()
-		cpu := cpuTime()
+		cpu := testrig.CPUTime()
 		b.RunParallel(func(pb *testing.PB) {
 			req, _ := http.NewRequest("GET", url, nil) // one per caller, reused
 			for pb.Next() {
@@ -72,7 +74,7 @@ func BenchmarkTransport(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		// Client and server CPU together: the server's share is the same
 		// for both transports.
-		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(testrig.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 	}
 	b.Run("holdfast", func(b *testing.B) {
 		tr := &Transport{MaxIdlePerHost: 128}
