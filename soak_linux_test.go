@@ -18,18 +18,22 @@ import (
 	"holdfast/internal/testrig"
 )
 
-// TestSoakEpoll opens and closes 100,000 connections through the epoll
-// engine — each carrying a request, and ending every way a connection ends:
+// TestSoak opens and closes 100,000 connections through each engine — each
+// carrying a request, and ending every way a connection ends:
 // the client closes, the server closes (Connection: close), the client
 // resets — and checks that nothing is left behind: no descriptors, no
 // goroutines, and heap growth within 8 MiB once the server is idle.
-func TestSoakEpoll(t *testing.T) {
+func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test: skipped with -short")
 	}
+	run(t, soak)
+}
+
+func soak(t *testing.T, e holdfast.Engine) {
 	const total, workers = 100_000, 16
 	const heapBound = 8 << 20
-	ts := newServer(t, holdfast.EngineEpoll, connID, func(s *holdfast.Server) { s.ErrorLog = nil })
+	ts := newServer(t, e, connID, func(s *holdfast.Server) { s.ErrorLog = nil })
 	_, port, _ := net.SplitHostPort(ts.addr)
 
 	warm := ts.dial(t)
@@ -70,10 +74,10 @@ func TestSoakEpoll(t *testing.T) {
 	if fds := openFDs(t); fds > fdsBefore+2 {
 		t.Errorf("open descriptors: %d before, %d after", fdsBefore, fds)
 	}
-	// A loop taken over from a handler that ran long goes on in a new
-	// goroutine, and the old one may wait as a spare: both sit in
-	// runLoops, bounded by the engine, and end when the server closes
-	// (TestMain's check sees to that).
+	// On the epoll engine, a loop taken over from a handler that ran long
+	// goes on in a new goroutine, and the old one may wait as a spare:
+	// both sit in runLoops, bounded by the engine, and end when the server
+	// closes (run's check sees to that).
 	loopsAndSpares := goleak.IgnoreAnyFunction("holdfast.(*epollEngine).runLoops")
 	if err := goroutines.Leaked(loopsAndSpares); err != nil {
 		t.Errorf("goroutines left behind with the server still up: %v", err)
