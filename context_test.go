@@ -1,6 +1,8 @@
 package holdfast_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -56,6 +58,82 @@ func TestRequestContextAfterFunc(t *testing.T) {
 		}
 		if seen["second"] != 1 || seen["fourth"] != 1 {
 			t.Errorf("ran %v, want second and fourth once each", seen)
+		}
+	})
+}
+
+func TestContextCancelledWhenClientGoes(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		started, cancelled := make(chan struct{}), make(chan error, 1)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			select {
+			case <-r.Context().Done():
+				cancelled <- r.Context().Err()
+			case <-time.After(10 * time.Second):
+				cancelled <- errors.New("context not cancelled within 10 s")
+			}
+		})
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+		<-started
+		c.nc.Close()
+		if err := <-cancelled; !errors.Is(err, context.Canceled) {
+			t.Fatalf("handler saw %v", err)
+		}
+	})
+}
+
+// A context derived from the request's (as handlers do for timeouts) is
+// cancelled with it when the client goes away.
+func TestDerivedContextCancelled(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		started, cancelled := make(chan struct{}), make(chan error, 1)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, stop := context.WithTimeout(r.Context(), time.Minute)
+			defer stop()
+			stopAfter := context.AfterFunc(ctx, func() {})
+			defer stopAfter()
+			close(started)
+			select {
+			case <-ctx.Done():
+				cancelled <- ctx.Err()
+			case <-time.After(10 * time.Second):
+				cancelled <- errors.New("derived context not cancelled within 10 s")
+			}
+		})
+		ts := newServer(t, e, h)
+		c := ts.dial(t)
+		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+		<-started
+		c.nc.Close()
+		if err := <-cancelled; !errors.Is(err, context.Canceled) {
+			t.Fatalf("handler saw %v", err)
+		}
+	})
+}
+
+// The request's context ends when the handler returns, also for
+// goroutines the handler left waiting on it.
+func TestContextEndsWithRequest(t *testing.T) {
+	run(t, func(t *testing.T, e holdfast.Engine) {
+		done := make(chan error, 1)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			go func() {
+				select {
+				case <-ctx.Done():
+					done <- ctx.Err()
+				case <-time.After(10 * time.Second):
+					done <- errors.New("context still live 10 s after the handler returned")
+				}
+			}()
+		})
+		ts := newServer(t, e, h)
+		ts.dial(t).get("/")
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
 		}
 	})
 }

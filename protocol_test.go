@@ -3,8 +3,6 @@ package holdfast_test
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -199,29 +197,6 @@ func TestHalfCloseMidHead(t *testing.T) {
 		st := waitStats(t, ts.Server, "client-close", closedBy(holdfast.CloseClient, 1))
 		if st.Closed[holdfast.CloseHeaderTimeout] != 0 {
 			t.Fatalf("closed by the header timeout: %+v", st.Closed)
-		}
-	})
-}
-
-func TestContextCancelledWhenClientGoes(t *testing.T) {
-	run(t, func(t *testing.T, e holdfast.Engine) {
-		started, cancelled := make(chan struct{}), make(chan error, 1)
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			close(started)
-			select {
-			case <-r.Context().Done():
-				cancelled <- r.Context().Err()
-			case <-time.After(10 * time.Second):
-				cancelled <- errors.New("context not cancelled within 10 s")
-			}
-		})
-		ts := newServer(t, e, h)
-		c := ts.dial(t)
-		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-started
-		c.nc.Close()
-		if err := <-cancelled; !errors.Is(err, context.Canceled) {
-			t.Fatalf("handler saw %v", err)
 		}
 	})
 }
@@ -514,59 +489,6 @@ func TestRequestFields(t *testing.T) {
 		c.send("GET http://other.example/abs HTTP/1.1\r\nHost: ignored\r\n\r\n")
 		if _, body := c.response("GET"); !strings.HasPrefix(body, "other.example|/abs|") {
 			t.Fatalf("absolute form: %s", body)
-		}
-	})
-}
-
-// A context derived from the request's (as handlers do for timeouts) is
-// cancelled with it when the client goes away.
-func TestDerivedContextCancelled(t *testing.T) {
-	run(t, func(t *testing.T, e holdfast.Engine) {
-		started, cancelled := make(chan struct{}), make(chan error, 1)
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, stop := context.WithTimeout(r.Context(), time.Minute)
-			defer stop()
-			stopAfter := context.AfterFunc(ctx, func() {})
-			defer stopAfter()
-			close(started)
-			select {
-			case <-ctx.Done():
-				cancelled <- ctx.Err()
-			case <-time.After(10 * time.Second):
-				cancelled <- errors.New("derived context not cancelled within 10 s")
-			}
-		})
-		ts := newServer(t, e, h)
-		c := ts.dial(t)
-		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-started
-		c.nc.Close()
-		if err := <-cancelled; !errors.Is(err, context.Canceled) {
-			t.Fatalf("handler saw %v", err)
-		}
-	})
-}
-
-// The request's context ends when the handler returns, also for
-// goroutines the handler left waiting on it.
-func TestContextEndsWithRequest(t *testing.T) {
-	run(t, func(t *testing.T, e holdfast.Engine) {
-		done := make(chan error, 1)
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := r.Context()
-			go func() {
-				select {
-				case <-ctx.Done():
-					done <- ctx.Err()
-				case <-time.After(10 * time.Second):
-					done <- errors.New("context still live 10 s after the handler returned")
-				}
-			}()
-		})
-		ts := newServer(t, e, h)
-		ts.dial(t).get("/")
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Fatal(err)
 		}
 	})
 }
