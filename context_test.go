@@ -62,26 +62,10 @@ func TestRequestContextAfterFunc(t *testing.T) {
 	})
 }
 
+// The request's context is cancelled when the client goes away.
 func TestContextCancelledWhenClientGoes(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {
-		started, cancelled := make(chan struct{}), make(chan error, 1)
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			close(started)
-			select {
-			case <-r.Context().Done():
-				cancelled <- r.Context().Err()
-			case <-time.After(10 * time.Second):
-				cancelled <- errors.New("context not cancelled within 10 s")
-			}
-		})
-		ts := newServer(t, e, h)
-		c := ts.dial(t)
-		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-started
-		c.nc.Close()
-		if err := <-cancelled; !errors.Is(err, context.Canceled) {
-			t.Fatalf("handler saw %v", err)
-		}
+		expectCancelOnLeave(t, e, func(ctx context.Context) (context.Context, func()) { return ctx, func() {} })
 	})
 }
 
@@ -89,29 +73,38 @@ func TestContextCancelledWhenClientGoes(t *testing.T) {
 // cancelled with it when the client goes away.
 func TestDerivedContextCancelled(t *testing.T) {
 	run(t, func(t *testing.T, e holdfast.Engine) {
-		started, cancelled := make(chan struct{}), make(chan error, 1)
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, stop := context.WithTimeout(r.Context(), time.Minute)
-			defer stop()
+		expectCancelOnLeave(t, e, func(ctx context.Context) (context.Context, func()) {
+			ctx, stop := context.WithTimeout(ctx, time.Minute)
 			stopAfter := context.AfterFunc(ctx, func() {})
-			defer stopAfter()
-			close(started)
-			select {
-			case <-ctx.Done():
-				cancelled <- ctx.Err()
-			case <-time.After(10 * time.Second):
-				cancelled <- errors.New("derived context not cancelled within 10 s")
-			}
+			return ctx, func() { stopAfter(); stop() }
 		})
-		ts := newServer(t, e, h)
-		c := ts.dial(t)
-		c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-started
-		c.nc.Close()
-		if err := <-cancelled; !errors.Is(err, context.Canceled) {
-			t.Fatalf("handler saw %v", err)
+	})
+}
+
+// expectCancelOnLeave has a handler wait on derive(its request's context)
+// while the client closes its connection mid-request, and fails t unless
+// that context ends with context.Canceled.
+func expectCancelOnLeave(t *testing.T, e holdfast.Engine, derive func(context.Context) (context.Context, func())) {
+	started, cancelled := make(chan struct{}), make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, stop := derive(r.Context())
+		defer stop()
+		close(started)
+		select {
+		case <-ctx.Done():
+			cancelled <- ctx.Err()
+		case <-time.After(10 * time.Second):
+			cancelled <- errors.New("context not cancelled within 10 s")
 		}
 	})
+	ts := newServer(t, e, h)
+	c := ts.dial(t)
+	c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	c.nc.Close()
+	if err := <-cancelled; !errors.Is(err, context.Canceled) {
+		t.Fatalf("handler saw %v", err)
+	}
 }
 
 // The request's context ends when the handler returns, also for
